@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Root } from 'mdast';
+import { visit } from 'unist-util-visit';
+import type { Issue } from '../content/issue.ts';
+import { readIssue } from '../content/load.ts';
+import type { ParseContext } from '../content/parse.ts';
+import { type Diagnostic, NumeroError } from '../errors.ts';
+import { compileIssue } from '../render/compile.ts';
+import { isRelativeUrl } from '../render/fragments.ts';
+import { findMergeFields, mergeFieldProblem } from '../render/merge-fields.ts';
+import { Personalizer } from '../render/personalize.ts';
+import { sampleLinks, sampleReader } from '../render/sample-readers.ts';
+
+/** Gmail clips messages whose HTML is larger than about 102 KB; we count 102,000 bytes to be safe. */
+export const CLIP_LIMIT_BYTES = 102_000;
+export const SUBJECT_WARN_CHARS = 80;
+
+export interface CheckOptions {
+  templatesDir: string;
+  publicUrl: string;
+  template?: string | undefined;
+}
+
+export interface CheckReport {
+  file: string;
+  issue: Issue | null;
+  diagnostics: Diagnostic[];
+  /** Size of the personalised HTML for a sample reader, when the issue rendered. */
+  htmlBytes: number | null;
+  textBytes: number | null;
+}
+
+export function hasErrors(report: CheckReport): boolean {
+  return report.diagnostics.some((d) => d.severity === 'error');
+}
+
+/**
+ * Validates and lints one issue: front matter, structure, links and images, merge fields, and the
+ * size of the rendered HTML. Errors stop a send; warnings are advice.
+ */
+export async function checkIssue(
+  file: string,
+  ctx: ParseContext,
+  options: CheckOptions,
+): Promise<CheckReport> {
+  const { issue, diagnostics } = readIssue(file, ctx);
+  const report: CheckReport = {
+    file: issue?.file ?? file,
+    issue,
+    diagnostics: [...diagnostics],
+    htmlBytes: null,
+    textBytes: null,
+  };
+  const source = fs.readFileSync(file, 'utf8');
+  const displayFile = diagnostics[0]?.file ?? issue?.file ?? file;
+  const add = (severity: Diagnostic['severity'], line: number | undefined, field: string, message: string) =>
+    report.diagnostics.push({ severity, file: displayFile, line, field, message });
+
+  checkMergeFields(source, issue?.meta.fields ?? [], add);
+  if (issue) {
+    checkBody(issue, path.dirname(file), add);
+    if (issue.meta.subject.length > SUBJECT_WARN_CHARS) {
+      add(
+        'warning',
+        issue.lineOf('subject'),
+        'subject',
+        `${issue.meta.subject.length} characters: inboxes show about 60 to 80`,
+      );
+    }
+  }
+
+  if (issue && !hasErrors(report)) {
+    try {
+      const compiled = await compileIssue(issue, options);
+      const reader = sampleReader();
+      const out = new Personalizer(compiled).fill(reader, sampleLinks(options.publicUrl, issue.slug));
+      report.htmlBytes = Buffer.byteLength(out.html);
+      report.textBytes = Buffer.byteLength(out.text);
+      const kb = (report.htmlBytes / 1000).toFixed(1);
+      if (report.htmlBytes > CLIP_LIMIT_BYTES) {
+        add(
+          'error',
+          undefined,
+          'html',
+          `${kb} KB with ${compiled.template}: Gmail clips messages over 102 KB`,
+        );
+      } else if (report.htmlBytes > CLIP_LIMIT_BYTES * 0.85) {
+        add(
+          'warning',
+          undefined,
+          'html',
+          `${kb} KB with ${compiled.template}: close to Gmail's 102 KB clipping limit`,
+        );
+      }
+    } catch (e) {
+      if (!(e instanceof NumeroError)) throw e;
+      add('error', issue.lineOf('template'), 'template', e.message);
+    }
+  }
+  report.diagnostics.sort(
+    (a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER),
+  );
+  return report;
+}
+
+type Add = (
+  severity: Diagnostic['severity'],
+  line: number | undefined,
+  field: string,
+  message: string,
+) => void;
+
+function checkMergeFields(source: string, declared: readonly string[], add: Add): void {
+  let uses: ReturnType<typeof findMergeFields>;
+  try {
+    uses = findMergeFields(source);
+  } catch (e) {
+    const message = (e as Error).message;
+    const line = /on line (\d+)/.exec(message)?.[1];
+    add(
+      'error',
+      line ? Number(line) : undefined,
+      'merge field',
+      `cannot parse: ${message.split('\n').at(-1)}`,
+    );
+    return;
+  }
+  for (const use of uses) {
+    const problem = mergeFieldProblem(use, declared);
+    if (problem) add('error', use.line, 'merge field', problem);
+  }
+}
+
+function checkBody(issue: Issue, issueDir: string, add: Add): void {
+  const boxes = [issue.aside, issue.conclusion].filter((b) => b !== null);
+  const blocks = [
+    ...issue.intro,
+    ...issue.sections.flatMap((s) => s.blocks),
+    ...boxes.flatMap((b) => b.blocks),
+  ];
+  for (const s of issue.sections) {
+    if (s.blocks.length === 0) add('warning', s.line, 'section', `"${s.title}" has no text`);
+  }
+  visit({ type: 'root', children: blocks } as Root, (node) => {
+    const line = node.position?.start.line;
+    if (node.type === 'image') {
+      if (!node.alt?.trim())
+        add('error', line, 'image', `no alt text for ${node.url}: write ![what it shows](${node.url})`);
+      checkTarget(node.url, 'image', line);
+    } else if (node.type === 'link' || node.type === 'definition') {
+      checkTarget(node.url, 'link', line);
+    }
+  });
+
+  function checkTarget(url: string, field: string, line: number | undefined): void {
+    if (/^http:\/\//i.test(url)) add('warning', line, field, `${url} is not https`);
+    if (!isRelativeUrl(url)) return;
+    const target = decodeURIComponent(url.split('#')[0] ?? '');
+    if (target && !fs.existsSync(path.resolve(issueDir, target))) {
+      add(
+        'error',
+        line,
+        field,
+        `${url} does not exist (relative to ${path.relative(process.cwd(), issueDir) || '.'})`,
+      );
+    }
+  }
+}

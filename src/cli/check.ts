@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { checkIssue, hasErrors } from '../check/check.ts';
+import type { Config } from '../config.ts';
+import { listIssueFiles, loadContext } from '../content/load.ts';
+import { kb, printDiagnostics } from './output.ts';
+
+export function registerCheck(program: Command, config: () => Config): void {
+  program
+    .command('check')
+    .description('validate and lint issues: front matter, links, images, merge fields, HTML size')
+    .argument('[files...]', 'issue files (default: every issue in issues/)')
+    .option('-t, --template <name>', 'check with this template instead of each issue’s own')
+    .action(async (files: string[], opts: { template?: string }) => {
+      const cfg = config();
+      const ctx = loadContext(cfg);
+      const targets = files.length ? files : listIssueFiles(cfg.issuesDir);
+      let failed = 0;
+      for (const file of targets) {
+        const report = await checkIssue(file, ctx, { ...cfg, template: opts.template });
+        printDiagnostics(report.diagnostics, (s) => (hasErrors(report) ? console.error(s) : console.log(s)));
+        const warnings = report.diagnostics.filter((d) => d.severity === 'warning').length;
+        const errors = report.diagnostics.length - warnings;
+        if (errors) failed++;
+        const size = report.htmlBytes === null ? '' : `${kb(report.htmlBytes)} HTML, `;
+        const summary = errors
+          ? `${errors} error(s), ${warnings} warning(s)`
+          : `ok (${size}${warnings} warning(s))`;
+        (errors ? console.error : console.log)(`${report.file}: ${summary}`);
+      }
+      if (failed) process.exitCode = 1;
+    });
+}

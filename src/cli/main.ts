@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { type Config, loadConfig } from '../config.ts';
+import { NumeroError } from '../errors.ts';
+import { registerCheck } from './check.ts';
+import { registerRender } from './render.ts';
+
+let config: Config | undefined;
+const getConfig = (): Config => {
+  config ??= loadConfig();
+  return config;
+};
+
+const program = new Command('numero')
+  .description('numero: write a newsletter issue in Markdown, render it, send it to every reader once')
+  .showHelpAfterError();
+registerRender(program, getConfig);
+registerCheck(program, getConfig);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof NumeroError) {
+    // A user error: the message says what and where; a stack would only hide it.
+    console.error(e.message);
+    process.exitCode = 1;
+  } else {
+    console.error(e);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { InvalidFileError } from '../errors.ts';
+import { parseYaml } from './yaml.ts';
+
+/** issues/newsletter.yml: who publishes the newsletter (shown in the masthead and footer). */
+export const NewsletterSchema = z
+  .object({
+    name: z.string().trim().min(1, 'required'),
+    tagline: z.string().trim().optional(),
+    publisher: z.string().trim().min(1, 'required'),
+    /** Required by anti-spam law (CAN-SPAM, LCEN): a real postal address of the sender. */
+    postalAddress: z.string().trim().min(1, 'required'),
+    from: z.string().trim().min(3, 'required'),
+    copyright: z.string().trim().optional(),
+  })
+  .strict();
+export type Newsletter = z.infer<typeof NewsletterSchema>;
+
+/** issues/articles.yml: the archive of related articles an issue can reference by id. */
+export const ArticleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and dashes'),
+    headline: z.string().trim().min(1, 'required'),
+    teaser: z.string().trim().min(1, 'required'),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+      .optional(),
+    url: z.url({ error: 'expected an absolute URL' }).optional(),
+  })
+  .strict();
+export type Article = z.infer<typeof ArticleSchema>;
+const ArticlesSchema = z.array(ArticleSchema);
+
+export const NEWSLETTER_FILE = 'newsletter.yml';
+export const ARTICLES_FILE = 'articles.yml';
+
+function readYamlFile<S extends z.ZodType>(file: string, schema: S, emptyValue: unknown): z.infer<S> {
+  const result = parseYaml(
+    fs.readFileSync(file, 'utf8'),
+    path.relative(process.cwd(), file),
+    1,
+    schema,
+    emptyValue,
+  );
+  if (!result.ok) throw new InvalidFileError('DATA_INVALID', result.diagnostics);
+  return result.data;
+}
+
+export function loadNewsletter(issuesDir: string): Newsletter {
+  const file = path.join(issuesDir, NEWSLETTER_FILE);
+  if (!fs.existsSync(file)) {
+    throw new InvalidFileError('DATA_INVALID', [
+      { severity: 'error', file: path.relative(process.cwd(), file), field: 'file', message: 'missing' },
+    ]);
+  }
+  return readYamlFile(file, NewsletterSchema, {});
+}
+
+/** Articles by id; a missing articles.yml is an empty archive. Duplicate ids are an error. */
+export function loadArticles(issuesDir: string): Map<string, Article> {
+  const file = path.join(issuesDir, ARTICLES_FILE);
+  if (!fs.existsSync(file)) return new Map();
+  const list = readYamlFile(file, ArticlesSchema, []);
+  const byId = new Map<string, Article>();
+  list.forEach((a, i) => {
+    if (byId.has(a.id)) {
+      throw new InvalidFileError('DATA_INVALID', [
+        {
+          severity: 'error',
+          file: path.relative(process.cwd(), file),
+          field: `[${i}].id`,
+          message: `duplicate id "${a.id}"`,
+        },
+      ]);
+    }
+    byId.set(a.id, a);
+  });
+  return byId;
+}

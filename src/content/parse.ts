@@ -1,0 +1,198 @@
+import type { Heading, Root, RootContent, Yaml } from 'mdast';
+import type { ContainerDirective } from 'mdast-util-directive';
+import { toString as mdToString } from 'mdast-util-to-string';
+import remarkDirective from 'remark-directive';
+import remarkFrontmatter from 'remark-frontmatter';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { visit } from 'unist-util-visit';
+import type { Diagnostic } from '../errors.ts';
+import type { Article, Newsletter } from './data.ts';
+import { parseFrontMatter } from './frontmatter.ts';
+import type { Blocks, Box, Issue, Section } from './issue.ts';
+import { labelsFor } from './labels.ts';
+import { typeset } from './typography.ts';
+
+export const DEFAULT_TEMPLATE = 'weekly.tsx';
+export const DIRECTIVES = ['aside', 'conclusion'] as const;
+
+const markdown = unified()
+  .use(remarkParse)
+  .use(remarkFrontmatter, ['yaml'])
+  .use(remarkGfm)
+  .use(remarkDirective);
+
+export interface ParseContext {
+  newsletter: Newsletter;
+  articles: ReadonlyMap<string, Article>;
+  /** Template file names available in templates/. */
+  templates: readonly string[];
+}
+
+export type ParseResult =
+  | { issue: Issue; diagnostics: Diagnostic[] }
+  | { issue: null; diagnostics: Diagnostic[] };
+
+/**
+ * Markdown + front matter → Issue. Pure: reads nothing but its arguments.
+ *
+ * `##` headings open sections; text before the first one is the introduction; `:::aside[Title]` is the
+ * "Le saviez-vous ?" box and `:::conclusion` the conclusion. Every problem becomes an error diagnostic
+ * with its line; `issue` is null when there is at least one.
+ */
+export function parseIssue(source: string, file: string, slug: string, ctx: ParseContext): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const error = (line: number | undefined, field: string, message: string) =>
+    diagnostics.push({ severity: 'error', file, line, field, message });
+
+  const tree = markdown.parse(source) as Root;
+  const first = tree.children[0];
+  if (first?.type !== 'yaml') {
+    error(
+      1,
+      'front matter',
+      'missing: start the file with a --- block holding numero, date, title, subject, preheader, author',
+    );
+    return { issue: null, diagnostics };
+  }
+  const fm = parseFrontMatter((first as Yaml).value, file, (first.position?.start.line ?? 1) + 1);
+  if (!fm.ok) diagnostics.push(...fm.diagnostics);
+  const lang = fm.ok ? fm.data.lang : 'fr';
+  const labels = labelsFor(lang);
+
+  typesetTree(tree, lang);
+
+  const intro: Blocks = [];
+  const sections: Section[] = [];
+  let aside: Box | null = null;
+  let conclusion: Box | null = null;
+  const bodyNodes = tree.children.slice(1);
+  for (const node of bodyNodes) {
+    const line = node.position?.start.line;
+    if (node.type === 'heading' && node.depth === 1) {
+      error(line, 'heading', 'use ## for section headings: the title comes from the front matter');
+    } else if (node.type === 'heading' && node.depth === 2) {
+      const title = mdToString(node).trim();
+      if (!title) error(line, 'heading', 'empty section heading');
+      sections.push({ id: uniqueId(slugify(title), sections), title, line: line ?? 0, blocks: [] });
+    } else if (node.type === 'containerDirective' && (node.name === 'aside' || node.name === 'conclusion')) {
+      const box = toBox(node, node.name === 'aside' ? labels.aside : labels.conclusion);
+      if (node.name === 'aside') {
+        if (aside) error(line, 'aside', `a second :::aside box (the first is on line ${aside.line})`);
+        aside = box;
+      } else {
+        if (conclusion)
+          error(line, 'conclusion', `a second :::conclusion (the first is on line ${conclusion.line})`);
+        conclusion = box;
+      }
+    } else if (node.type === 'containerDirective' || node.type === 'leafDirective') {
+      error(line, 'directive', `unknown directive "${node.name}" (known: ${DIRECTIVES.join(', ')})`);
+    } else {
+      const current = sections.at(-1);
+      (current ? current.blocks : intro).push(node);
+    }
+  }
+
+  if (bodyNodes.length === 0) {
+    error(
+      (first.position?.end.line ?? 1) + 1,
+      'body',
+      'empty: write at least one ## section after the front matter',
+    );
+  } else if (sections.length === 0) {
+    error(bodyNodes[0]?.position?.start.line, 'body', 'no section: start each section with a ## heading');
+  }
+
+  const related: Article[] = [];
+  let template = DEFAULT_TEMPLATE;
+  if (fm.ok) {
+    template = fm.data.template ?? DEFAULT_TEMPLATE;
+    if (!ctx.templates.includes(template)) {
+      error(
+        fm.lineOf(['template']),
+        'template',
+        `unknown template "${template}" (available: ${ctx.templates.join(', ')})`,
+      );
+    }
+    fm.data.related.forEach((id, i) => {
+      const article = ctx.articles.get(id);
+      if (article) related.push(article);
+      else error(fm.lineOf(['related', i]), `related[${i}]`, `no article "${id}" in articles.yml`);
+    });
+  }
+
+  if (!fm.ok || diagnostics.some((d) => d.severity === 'error')) return { issue: null, diagnostics };
+  const data = fm.data;
+  return {
+    issue: {
+      file,
+      slug,
+      meta: {
+        ...data,
+        title: typeset(data.title, lang),
+        subject: typeset(data.subject, lang),
+        preheader: typeset(data.preheader, lang),
+        template,
+      },
+      intro,
+      sections,
+      aside,
+      conclusion,
+      related: related.map((a) => ({
+        ...a,
+        headline: typeset(a.headline, lang),
+        teaser: typeset(a.teaser, lang),
+      })),
+      newsletter: ctx.newsletter,
+      lineOf: (field) => fm.lineOf([field]),
+    },
+    diagnostics,
+  };
+}
+
+function toBox(node: ContainerDirective, defaultTitle: string): Box {
+  const [head, ...rest] = node.children;
+  const hasLabel = head?.type === 'paragraph' && head.data?.directiveLabel === true;
+  return {
+    title: hasLabel ? mdToString(head).trim() : defaultTitle,
+    line: node.position?.start.line ?? 0,
+    blocks: (hasLabel ? rest : node.children) as RootContent[],
+  };
+}
+
+/** Applies typography to words only, and turns stray `:word` text directives back into text. */
+function typesetTree(tree: Root, lang: string): void {
+  visit(tree, 'textDirective', (node, index, parent) => {
+    if (!parent || index === undefined) return;
+    const attrs = Object.entries(node.attributes ?? {});
+    const text = `:${node.name}${node.children.length ? `[${mdToString(node)}]` : ''}${attrs.length ? `{${attrs.map(([k, v]) => `${k}="${v}"`).join(' ')}}` : ''}`;
+    parent.children.splice(index, 1, { type: 'text', value: text });
+  });
+  visit(tree, (node) => {
+    if (node.type === 'text') node.value = typeset(node.value, lang);
+    else if (node.type === 'image' && node.alt) node.alt = typeset(node.alt, lang);
+  });
+}
+
+export function slugify(s: string): string {
+  return (
+    s
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'section'
+  );
+}
+
+function uniqueId(base: string, sections: Section[]): string {
+  let id = base;
+  for (let n = 2; sections.some((s) => s.id === id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+export function headingText(h: Heading): string {
+  return mdToString(h).trim();
+}

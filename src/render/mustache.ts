@@ -1,0 +1,32 @@
+/**
+ * Engines escape what they output: React turns `"` into `&quot;`, mdast-util-to-hast percent-encodes
+ * `{` in URLs. Inside a merge field that would break Handlebars, so the final HTML gets its
+ * `{{…}}` spans put back as the editor wrote them. Text outside merge fields is not touched.
+ */
+const ENTITIES: Record<string, string> = {
+  '&quot;': '"',
+  '&#x27;': "'",
+  '&#39;': "'",
+  '&amp;': '&',
+  '&#x3D;': '=',
+  '&lt;': '<',
+  '&gt;': '>',
+};
+
+export function restoreMustaches(html: string): string {
+  return html
+    .replace(/%7B%7B(.*?)%7D%7D/g, (_m, inner: string) => `{{${safeDecode(inner)}}}`)
+    .replace(
+      /\{\{([^{}]*)\}\}/g,
+      (_m, inner: string) =>
+        `{{${inner.replace(/&(?:quot|#x27|#39|amp|#x3D|lt|gt);/g, (e) => ENTITIES[e] ?? e)}}}`,
+    );
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

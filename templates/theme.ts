@@ -1,0 +1,53 @@
+/**
+ * Design tokens shared by both templates (weekly.tsx, weekly.mjml) and by the styles numero puts
+ * inline on the Markdown content. Change a colour here and both engines follow.
+ */
+export const theme = {
+  width: 600,
+  mobileBreakpoint: 480,
+  fontBody: "Georgia, 'Times New Roman', Times, serif",
+  fontUi: "'Helvetica Neue', Helvetica, Arial, sans-serif",
+  light: {
+    canvas: '#eef2f4',
+    paper: '#ffffff',
+    ink: '#1f2933',
+    muted: '#52606d',
+    accent: '#00607a', // sky blue of the Kazakh flag, darkened for 4.5:1 contrast on white
+    masthead: '#00607a',
+    mastheadInk: '#ffffff',
+    gold: '#f2b705',
+    box: '#fff7dc',
+    rule: '#d9e2e8',
+  },
+  dark: {
+    canvas: '#0f1417',
+    paper: '#182026',
+    ink: '#e4e9ed',
+    muted: '#a3b1bc',
+    accent: '#5fd3ec',
+    box: '#2b2612',
+    rule: '#33414b',
+  },
+} as const;
+
+/** CSS that email clients which honour <style> apply: dark mode and the mobile layout. */
+export function responsiveCss(): string {
+  const d = theme.dark;
+  return [
+    ':root{color-scheme:light dark;supported-color-schemes:light dark}',
+    `@media (prefers-color-scheme: dark){`,
+    `.n-canvas{background-color:${d.canvas}!important}`,
+    `.n-paper{background-color:${d.paper}!important}`,
+    `.n-ink{color:${d.ink}!important}`,
+    `.n-muted{color:${d.muted}!important}`,
+    `.n-link{color:${d.accent}!important}`,
+    `.n-box{background-color:${d.box}!important}`,
+    `.n-rule{border-color:${d.rule}!important}`,
+    '}',
+    `@media only screen and (max-width:${theme.mobileBreakpoint}px){`,
+    '.n-container{width:100%!important;max-width:100%!important}',
+    '.n-pad,.n-pad>table>tbody>tr>td{padding-left:16px!important;padding-right:16px!important}',
+    '.n-title{font-size:24px!important;line-height:30px!important}',
+    '}',
+  ].join('\n');
+}

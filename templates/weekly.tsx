@@ -1,0 +1,233 @@
+import {
+  Body,
+  Column,
+  Container,
+  Head,
+  Heading,
+  Hr,
+  Html,
+  Link,
+  Preview,
+  Row,
+  Section,
+  Text,
+} from '@react-email/components';
+import type { CSSProperties } from 'react';
+import { fragmentToReact } from '../src/render/jsx.ts';
+import type { IssueView, TitledFragment } from '../src/render/view.ts';
+import { responsiveCss, theme } from './theme.ts';
+
+/**
+ * The weekly newsletter in React Email. Same structure as weekly.mjml: masthead, numéro and date,
+ * hidden preheader, sections, "Le saviez-vous ?" box, conclusion, related articles, footer.
+ */
+const c = theme.light;
+const ui: CSSProperties = { fontFamily: theme.fontUi };
+const pad: CSSProperties = { paddingLeft: 32, paddingRight: 32 };
+
+function Box({ part, className, style }: { part: TitledFragment; className: string; style: CSSProperties }) {
+  return (
+    <Section className={`n-pad ${className}`} style={{ ...pad, ...style }}>
+      <Heading
+        as="h2"
+        className="n-ink"
+        style={{ ...ui, fontSize: 20, lineHeight: '26px', margin: '0 0 12px', color: c.ink }}
+      >
+        {part.title}
+      </Heading>
+      {fragmentToReact(part.body)}
+    </Section>
+  );
+}
+
+export default function Weekly({ view }: { view: IssueView }) {
+  return (
+    <Html lang={view.lang} dir="ltr">
+      <Head>
+        <meta name="color-scheme" content="light dark" />
+        <meta name="supported-color-schemes" content="light dark" />
+        <title>{view.subject}</title>
+        <style>{responsiveCss()}</style>
+      </Head>
+      <Preview>{view.preheader}</Preview>
+      <Body className="n-canvas" style={{ backgroundColor: c.canvas, margin: 0, padding: '24px 0' }}>
+        <Container
+          className="n-container n-paper"
+          style={{ backgroundColor: c.paper, width: '100%', maxWidth: theme.width }}
+        >
+          <Section
+            className="masthead n-pad"
+            style={{ ...pad, backgroundColor: c.masthead, paddingTop: 28, paddingBottom: 24 }}
+          >
+            <Text
+              style={{
+                ...ui,
+                color: c.gold,
+                fontSize: 13,
+                letterSpacing: 1,
+                textTransform: 'uppercase',
+                margin: 0,
+              }}
+            >
+              {view.newsletter.publisher}
+            </Text>
+            <Heading
+              as="h1"
+              className="n-title"
+              style={{ ...ui, color: c.mastheadInk, fontSize: 30, lineHeight: '36px', margin: '6px 0' }}
+            >
+              {view.newsletter.name}
+            </Heading>
+            <Text style={{ ...ui, color: c.mastheadInk, fontSize: 14, margin: 0 }}>
+              {[view.numeroLabel, view.dateLabel].filter(Boolean).join(' · ')}
+            </Text>
+          </Section>
+
+          <Section className="n-pad" style={{ ...pad, paddingTop: 28 }}>
+            <Heading
+              as="h2"
+              className="n-ink"
+              style={{ ...ui, fontSize: 24, lineHeight: '30px', margin: '0 0 6px', color: c.ink }}
+            >
+              {view.title}
+            </Heading>
+            <Text className="n-muted" style={{ ...ui, fontSize: 14, color: c.muted, margin: '0 0 20px' }}>
+              {view.byline}
+            </Text>
+            {view.intro ? fragmentToReact(view.intro) : null}
+          </Section>
+
+          {view.sections.map((s) => (
+            <Section key={s.id} id={s.id} className="n-pad" style={{ ...pad, paddingTop: 8 }}>
+              <Heading
+                as="h2"
+                className="n-ink"
+                style={{
+                  ...ui,
+                  fontSize: 21,
+                  lineHeight: '27px',
+                  margin: '12px 0 12px',
+                  color: c.ink,
+                  borderTop: `3px solid ${c.gold}`,
+                  paddingTop: 14,
+                }}
+              >
+                {s.title}
+              </Heading>
+              {fragmentToReact(s.body)}
+            </Section>
+          ))}
+
+          {view.aside ? (
+            <Section className="n-pad" style={{ ...pad, paddingTop: 12, paddingBottom: 12 }}>
+              <Box
+                part={view.aside}
+                className="n-box aside"
+                style={{
+                  backgroundColor: c.box,
+                  borderLeft: `4px solid ${c.gold}`,
+                  paddingTop: 18,
+                  paddingBottom: 4,
+                }}
+              />
+            </Section>
+          ) : null}
+
+          {view.conclusion ? (
+            <Box part={view.conclusion} className="conclusion" style={{ paddingTop: 12 }} />
+          ) : null}
+
+          {view.related ? (
+            <Section className="n-pad related" style={{ ...pad, paddingTop: 8, paddingBottom: 8 }}>
+              <Hr className="n-rule" style={{ borderColor: c.rule, margin: '8px 0 20px' }} />
+              <Heading
+                as="h2"
+                className="n-ink"
+                style={{ ...ui, fontSize: 18, margin: '0 0 12px', color: c.ink }}
+              >
+                {view.related.title}
+              </Heading>
+              {view.related.items.map((item) => (
+                <Row key={item.headline} style={{ marginBottom: 14 }}>
+                  <Column>
+                    <Text
+                      className="n-ink"
+                      style={{
+                        ...ui,
+                        fontSize: 16,
+                        lineHeight: '22px',
+                        fontWeight: 'bold',
+                        margin: '0 0 4px',
+                        color: c.ink,
+                      }}
+                    >
+                      {item.url ? (
+                        <Link href={item.url} className="n-link" style={{ color: c.accent }}>
+                          {item.headline}
+                        </Link>
+                      ) : (
+                        item.headline
+                      )}
+                    </Text>
+                    <Text
+                      className="n-muted"
+                      style={{
+                        fontFamily: theme.fontBody,
+                        fontSize: 15,
+                        lineHeight: '22px',
+                        margin: 0,
+                        color: c.muted,
+                      }}
+                    >
+                      {item.dateLabel ? `${item.dateLabel} — ` : ''}
+                      {item.teaser}
+                    </Text>
+                  </Column>
+                </Row>
+              ))}
+            </Section>
+          ) : null}
+
+          <Section
+            className="n-pad footer"
+            style={{ ...pad, paddingTop: 16, paddingBottom: 28, borderTop: `1px solid ${c.rule}` }}
+          >
+            <Text
+              className="n-muted"
+              style={{ ...ui, fontSize: 13, lineHeight: '20px', color: c.muted, margin: '0 0 8px' }}
+            >
+              {view.labels.why}
+            </Text>
+            <Text
+              className="n-muted"
+              style={{ ...ui, fontSize: 13, lineHeight: '20px', color: c.muted, margin: '0 0 8px' }}
+            >
+              <Link
+                href={view.links.browser}
+                className="n-link"
+                style={{ color: c.accent, textDecoration: 'underline' }}
+              >
+                {view.labels.viewInBrowser}
+              </Link>
+              {' · '}
+              <Link
+                href={view.links.unsubscribe}
+                className="n-link"
+                style={{ color: c.accent, textDecoration: 'underline' }}
+              >
+                {view.labels.unsubscribe}
+              </Link>
+            </Text>
+            <Text
+              className="n-muted"
+              style={{ ...ui, fontSize: 12, lineHeight: '18px', color: c.muted, margin: 0 }}
+            >
+              {view.newsletter.publisher} · {view.newsletter.postalAddress}
+              {view.newsletter.copyright ? ` · © ${view.year} ${view.newsletter.copyright}` : ''}
+            </Text>
+          </Section>
+        </Container>
+      </Body>
+    </Html>
+  );
+}
