@@ -10,7 +10,7 @@ export const FrontMatterSchema = z
       .min(0, 'expected 0 or more'),
     date: z
       .string({ error: (i) => (i.input === undefined ? 'required' : 'expected YYYY-MM-DD') })
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected YYYY-MM-DD', abort: true })
       .refine(isCalendarDate, 'not a calendar date'),
     title: requiredText(),
     subject: requiredText().max(150, 'longer than 150 characters'),

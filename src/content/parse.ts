@@ -169,6 +169,17 @@ function typesetTree(tree: Root, lang: string): void {
     const text = `:${node.name}${node.children.length ? `[${mdToString(node)}]` : ''}${attrs.length ? `{${attrs.map(([k, v]) => `${k}="${v}"`).join(' ')}}` : ''}`;
     parent.children.splice(index, 1, { type: 'text', value: text });
   });
+  // Put back together the text a directive split, so typography sees whole sentences.
+  visit(tree, (node) => {
+    if (!('children' in node)) return;
+    const merged: typeof node.children = [];
+    for (const child of node.children) {
+      const prev = merged.at(-1);
+      if (child.type === 'text' && prev?.type === 'text') prev.value += child.value;
+      else merged.push(child);
+    }
+    node.children = merged as never;
+  });
   visit(tree, (node) => {
     if (node.type === 'text') node.value = typeset(node.value, lang);
     else if (node.type === 'image' && node.alt) node.alt = typeset(node.alt, lang);

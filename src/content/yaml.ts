@@ -33,7 +33,11 @@ export function parseYaml<S extends z.ZodType>(
     return {
       ok: false,
       diagnostics: doc.errors.map((e) =>
-        err(toFileLine(e.pos[0]), 'yaml', `invalid YAML: ${e.message.split('\n')[0]}`),
+        err(
+          toFileLine(e.pos[0]),
+          'yaml',
+          `invalid YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+        ),
       ),
     };
   }
