@@ -172,7 +172,7 @@ function typesetTree(tree: Root, lang: string): void {
   // Put back together the text a directive split, so typography sees whole sentences.
   visit(tree, (node) => {
     if (!('children' in node)) return;
-    const merged: typeof node.children = [];
+    const merged: Array<(typeof node.children)[number]> = [];
     for (const child of node.children) {
       const prev = merged.at(-1);
       if (child.type === 'text' && prev?.type === 'text') prev.value += child.value;

@@ -12,13 +12,12 @@ function errors(source: string): string[] {
 
 describe('front matter', () => {
   it('names the line and field of a malformed date', () => {
-    const src =
-      VALID_FRONT_MATTER.replace('date: 2025-10-02', 'date: 02/10/2025') + '\n## Une section\n\nTexte.\n';
+    const src = `${VALID_FRONT_MATTER.replace('date: 2025-10-02', 'date: 02/10/2025')}\n## Une section\n\nTexte.\n`;
     expect(errors(src)).toEqual([`${FILE}:3: date: expected YYYY-MM-DD`]);
   });
 
   it('rejects a date that is not in the calendar', () => {
-    const src = VALID_FRONT_MATTER.replace('2025-10-02', '2025-02-30') + '\n## S\n\nT.\n';
+    const src = `${VALID_FRONT_MATTER.replace('2025-10-02', '2025-02-30')}\n## S\n\nT.\n`;
     expect(errors(src)).toEqual([`${FILE}:3: date: not a calendar date`]);
   });
 
@@ -34,7 +33,7 @@ describe('front matter', () => {
   });
 
   it('reports invalid YAML with its line', () => {
-    const src = VALID_FRONT_MATTER.replace('title: Titre', 'title: [Titre') + '\n## S\n\nT.\n';
+    const src = `${VALID_FRONT_MATTER.replace('title: Titre', 'title: [Titre')}\n## S\n\nT.\n`;
     // The YAML parser notices the unclosed [ where the next key starts.
     expect(errors(src)).toEqual([
       `${FILE}:5: front matter: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
@@ -42,7 +41,7 @@ describe('front matter', () => {
   });
 
   it('rejects a non-integer numero and an unknown field', () => {
-    const src = VALID_FRONT_MATTER.replace('numero: 37', 'numero: 3.5\ncolour: red') + '\n## S\n\nT.\n';
+    const src = `${VALID_FRONT_MATTER.replace('numero: 37', 'numero: 3.5\ncolour: red')}\n## S\n\nT.\n`;
     expect(errors(src)).toEqual([
       `${FILE}:2: numero: expected an integer`,
       `${FILE}:3: colour: unknown field (known: numero, date, title, subject, preheader, author, lang, template, related, fields)`,
@@ -65,11 +64,10 @@ describe('front matter', () => {
   });
 
   it('rejects a related article that is not in articles.yml', () => {
-    const src =
-      VALID_FRONT_MATTER.replace(
-        'author: Kadir Duran',
-        'author: Kadir Duran\nrelated:\n  - naukograd-almaty\n  - nope',
-      ) + '\n## S\n\nT.\n';
+    const src = `${VALID_FRONT_MATTER.replace(
+      'author: Kadir Duran',
+      'author: Kadir Duran\nrelated:\n  - naukograd-almaty\n  - nope',
+    )}\n## S\n\nT.\n`;
     expect(errors(src)).toEqual([`${FILE}:10: related[1]: no article "nope" in articles.yml`]);
   });
 });

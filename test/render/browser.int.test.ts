@@ -53,7 +53,7 @@ describe('rendered issues in Chromium', () => {
 
         const masthead = page.locator('.masthead').first();
         await expect.poll(() => masthead.isVisible()).toBe(true);
-        expect(await masthead.innerText()).toContain('Quoi de neuf au Kazakhstan');
+        expect(await masthead.textContent()).toContain('Quoi de neuf au Kazakhstan');
         const box = await masthead.boundingBox();
         expect(box?.y).toBeLessThan(100);
         expect(box?.width).toBeLessThanOrEqual(width);
