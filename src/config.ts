@@ -12,14 +12,12 @@ const EnvSchema = z.object({
     .default('http://127.0.0.1:8080'),
   NUMERO_ISSUES_DIR: z.string().min(1).default('issues'),
   NUMERO_TEMPLATES_DIR: z.string().min(1).default('templates'),
-  NUMERO_DATA_DIR: z.string().min(1).default('.numero'),
 });
 
 export interface Config {
   readonly publicUrl: string;
   readonly issuesDir: string;
   readonly templatesDir: string;
-  readonly dataDir: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -33,6 +31,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
     issuesDir: path.resolve(e.NUMERO_ISSUES_DIR),
     templatesDir: path.resolve(e.NUMERO_TEMPLATES_DIR),
-    dataDir: path.resolve(e.NUMERO_DATA_DIR),
   });
 }
