@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'TEMPLATE_FAILED' // a template threw or MJML rejected it
   | 'DATA_INVALID' // articles.yml / newsletter.yml
   | 'CONFIG_INVALID'
+  | 'ADDRESS_INVALID'
+  | 'SMTP_FAILED'
   | 'USAGE';
 
 export class NumeroError extends Error {

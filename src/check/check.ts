@@ -6,7 +6,7 @@ import type { Issue } from '../content/issue.ts';
 import { readIssue } from '../content/load.ts';
 import type { ParseContext } from '../content/parse.ts';
 import { type Diagnostic, NumeroError } from '../errors.ts';
-import { compileIssue } from '../render/compile.ts';
+import { type CompiledIssue, compileIssue } from '../render/compile.ts';
 import { isRelativeUrl } from '../render/fragments.ts';
 import { findMergeFields, mergeFieldProblem } from '../render/merge-fields.ts';
 import { Personalizer } from '../render/personalize.ts';
@@ -29,6 +29,8 @@ export interface CheckReport {
   /** Size of the personalised HTML for a sample reader, when the issue rendered. */
   htmlBytes: number | null;
   textBytes: number | null;
+  /** The issue rendered with the checked template, when it rendered. */
+  compiled: CompiledIssue | null;
 }
 
 export function hasErrors(report: CheckReport): boolean {
@@ -51,6 +53,7 @@ export async function checkIssue(
     diagnostics: [...diagnostics],
     htmlBytes: null,
     textBytes: null,
+    compiled: null,
   };
   const source = fs.readFileSync(file, 'utf8');
   const displayFile = diagnostics[0]?.file ?? issue?.file ?? file;
@@ -73,6 +76,7 @@ export async function checkIssue(
   if (issue && !hasErrors(report)) {
     try {
       const compiled = await compileIssue(issue, options);
+      report.compiled = compiled;
       const reader = sampleReader();
       const out = new Personalizer(compiled).fill(reader, sampleLinks(options.publicUrl, issue.slug));
       report.htmlBytes = Buffer.byteLength(out.html);

@@ -2,7 +2,14 @@ import { Command } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
 import { NumeroError } from '../errors.ts';
 import { registerCheck } from './check.ts';
+import { registerPreview } from './preview.ts';
 import { registerRender } from './render.ts';
+
+// `numero … | head` closes stdout early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 let config: Config | undefined;
 const getConfig = (): Config => {
@@ -15,6 +22,7 @@ const program = new Command('numero')
   .showHelpAfterError();
 registerRender(program, getConfig);
 registerCheck(program, getConfig);
+registerPreview(program, getConfig);
 
 try {
   await program.parseAsync(process.argv);

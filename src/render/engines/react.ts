@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { render } from '@react-email/render';
 import { createElement, type FunctionComponent } from 'react';
@@ -8,7 +9,10 @@ import type { IssueView } from '../view.ts';
 type Template = FunctionComponent<{ view: IssueView }>;
 
 export async function renderReact(templateFile: string, view: IssueView): Promise<string> {
-  const mod = (await import(pathToFileURL(templateFile).href)) as { default?: Template };
+  // The file's mtime in the URL makes an edited template load anew (the preview's live reload)
+  // while an unchanged one stays cached. Modules the template imports are not reloaded.
+  const version = Math.trunc(fs.statSync(templateFile).mtimeMs);
+  const mod = (await import(`${pathToFileURL(templateFile).href}?v=${version}`)) as { default?: Template };
   if (typeof mod.default !== 'function') {
     throw new NumeroError('TEMPLATE_FAILED', `${templateFile}: expected a default-exported React component`);
   }

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import type { Config } from '../config.ts';
+import { NumeroError } from '../errors.ts';
+import { resolveSmtp } from '../send/smtp.ts';
+import { startPreview } from '../server/preview/start.ts';
+
+export function registerPreview(program: Command, config: () => Config): void {
+  program
+    .command('preview')
+    .description('start the editor’s preview: every issue rendered live in the browser, with test sends')
+    .option('-p, --port <port>', 'port to listen on', '4173')
+    .option('-H, --host <host>', 'address to bind (loopback unless you say otherwise)', '127.0.0.1')
+    .action(async (opts: { port: string; host: string }) => {
+      const cfg = config();
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new NumeroError('USAGE', `--port: expected a port number, got "${opts.port}"`);
+      const smtp = await resolveSmtp(cfg);
+      const server = await startPreview({ workspace: cfg, smtp, port, host: opts.host });
+      console.log(`numero preview on ${server.url}/ (watching ${cfg.issuesDir} and ${cfg.templatesDir})`);
+      console.log(`test sends go to ${smtp.description}`);
+      const stop = async () => {
+        await server.close();
+        await smtp.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,172 @@
+import { Hono } from 'hono';
+import { html } from 'hono/html';
+import { streamSSE } from 'hono/streaming';
+import { checkIssue, hasErrors } from '../../check/check.ts';
+import { listTemplates } from '../../content/load.ts';
+import { NumeroError } from '../../errors.ts';
+import { Personalizer } from '../../render/personalize.ts';
+import { SAMPLE_READERS, sampleLinks } from '../../render/sample-readers.ts';
+import { sendTest } from '../../send/test-send.ts';
+import { webVersionRoutes } from '../web-version.ts';
+import { issueFileForSlug, listSummaries, tryLoadContext, type Workspace } from '../workspace.ts';
+import type { LiveReload } from './live.ts';
+import { diagnosticsList, indexPage, issuePage, layout } from './pages.ts';
+
+export interface PreviewDeps {
+  workspace: Workspace;
+  live: LiveReload;
+  /** Where "send a test" delivers. */
+  smtpUrl: string;
+}
+
+/** The editor's preview: index, issue page with frames, plain text, live reload, test sends. */
+export function previewApp(deps: PreviewDeps): Hono {
+  const { workspace: ws, live } = deps;
+  const app = new Hono();
+
+  app.get('/', async (c) => {
+    const loaded = tryLoadContext(ws);
+    if (!loaded.ok) return c.html(indexPage([], loaded.diagnostics));
+    return c.html(indexPage(await listSummaries(ws, loaded.ctx), []));
+  });
+
+  app.get('/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const unsubscribe = live.subscribe((change) => {
+        void stream.writeSSE({ event: 'change', data: JSON.stringify(change), id: String(change.version) });
+      });
+      await stream.writeSSE({ event: 'hello', data: String(live.version) });
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      unsubscribe();
+    }),
+  );
+
+  /** Renders one issue for the selected template and sample reader, or says what is wrong. */
+  async function preview(slug: string, template: string | undefined, readerId: string | undefined) {
+    const file = issueFileForSlug(ws, slug);
+    if (!file) return null;
+    const templates = listTemplates(ws.templatesDir);
+    const chosenTemplate = template && templates.includes(template) ? template : undefined;
+    const reader = SAMPLE_READERS.find((r) => r.id === readerId) ?? SAMPLE_READERS[0];
+    const loaded = tryLoadContext(ws);
+    if (!loaded.ok || !reader) {
+      return {
+        file,
+        templates,
+        template: chosenTemplate,
+        reader: reader?.id ?? '',
+        diagnostics: loaded.ok ? [] : loaded.diagnostics,
+        report: null,
+        out: null,
+      };
+    }
+    const report = await checkIssue(file, loaded.ctx, { ...ws, template: chosenTemplate });
+    const out =
+      report.compiled && !hasErrors(report)
+        ? new Personalizer(report.compiled).fill(reader, sampleLinks(ws.publicUrl, slug))
+        : null;
+    return {
+      file,
+      templates,
+      template: report.compiled?.template ?? chosenTemplate,
+      reader: reader.id,
+      diagnostics: report.diagnostics,
+      report,
+      out,
+    };
+  }
+
+  app.get('/preview/:slug', async (c) => {
+    const slug = c.req.param('slug');
+    const p = await preview(slug, c.req.query('template'), c.req.query('reader'));
+    if (!p)
+      return c.html(
+        layout(
+          'Not found',
+          html`<main id="main"><p>No issue "${slug}". <a href="/">All issues</a></p></main>`,
+          { live: false },
+        ),
+        404,
+      );
+    const issue = p.report?.issue;
+    const sent = c.req.query('sent');
+    return c.html(
+      issuePage({
+        slug,
+        file: p.report?.file ?? p.file,
+        templates: p.templates,
+        template: p.template ?? issue?.meta.template ?? p.templates[0] ?? '',
+        readers: SAMPLE_READERS.map((r) => ({
+          id: r.id,
+          label: r.firstName ? `${r.firstName} ${r.lastName ?? ''} <${r.email}>` : `(no name) <${r.email}>`,
+        })),
+        reader: p.reader,
+        diagnostics: p.diagnostics,
+        rendered:
+          p.out && issue && p.report
+            ? {
+                from: issue.newsletter.from,
+                subject: p.out.subject,
+                preheader: issue.meta.preheader,
+                text: p.out.text,
+                htmlBytes: Buffer.byteLength(p.out.html),
+              }
+            : null,
+        version: live.version,
+        notice: sent ? `Test sent to ${sent}` : null,
+        testError: c.req.query('test_error') ?? null,
+      }),
+    );
+  });
+
+  app.get('/preview/:slug/email.html', async (c) => {
+    const p = await preview(c.req.param('slug'), c.req.query('template'), c.req.query('reader'));
+    if (!p) return c.text('Not found', 404);
+    if (!p.out) {
+      return c.html(
+        layout(
+          'Errors',
+          html`<main id="main">${diagnosticsList(p.diagnostics.filter((d) => d.severity === 'error'))}</main>`,
+          { live: false },
+        ),
+        422,
+      );
+    }
+    return c.html(p.out.html, 200, { 'Cache-Control': 'no-store' });
+  });
+
+  app.post('/preview/:slug/test', async (c) => {
+    const slug = c.req.param('slug');
+    const form = await c.req.parseBody();
+    const template = typeof form.template === 'string' ? form.template : undefined;
+    const readerId = typeof form.reader === 'string' ? form.reader : undefined;
+    const back = (extra: string) =>
+      `/preview/${encodeURIComponent(slug)}?template=${encodeURIComponent(template ?? '')}&reader=${encodeURIComponent(readerId ?? '')}&${extra}`;
+    const p = await preview(slug, template, readerId);
+    if (!p) return c.text('Not found', 404);
+    const reader = SAMPLE_READERS.find((r) => r.id === p.reader);
+    if (!p.report?.compiled || !p.report.issue || !reader || hasErrors(p.report)) {
+      return c.redirect(
+        back(`test_error=${encodeURIComponent('The issue has errors: fix them before sending a test.')}`),
+        303,
+      );
+    }
+    try {
+      const result = await sendTest({
+        compiled: p.report.compiled,
+        newsletter: p.report.issue.newsletter,
+        reader,
+        links: sampleLinks(ws.publicUrl, slug),
+        to: typeof form.to === 'string' ? form.to : '',
+        smtpUrl: deps.smtpUrl,
+      });
+      return c.redirect(back(`sent=${encodeURIComponent(result.to)}`), 303);
+    } catch (e) {
+      if (!(e instanceof NumeroError)) throw e;
+      return c.redirect(back(`test_error=${encodeURIComponent(e.message)}`), 303);
+    }
+  });
+
+  app.route('/', webVersionRoutes(ws));
+  return app;
+}

@@ -1,0 +1,186 @@
+import { html, raw } from 'hono/html';
+import { CLIP_LIMIT_BYTES } from '../../check/check.ts';
+import { type Diagnostic, formatDiagnostic } from '../../errors.ts';
+import type { IssueSummary } from '../workspace.ts';
+
+type Html = ReturnType<typeof html>;
+
+/** Every value from a file goes through `html`…`` interpolation, which escapes it. */
+export function layout(title: string, body: Html, opts: { live: boolean }): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>${raw(CSS)}</style>
+</head>
+<body>
+${body}
+${opts.live ? raw(`<script>${LIVE_SCRIPT}</script>`) : ''}
+</body>
+</html>`;
+}
+
+export function diagnosticsList(diagnostics: readonly Diagnostic[]): Html {
+  if (!diagnostics.length) return html``;
+  return html`<ul class="diagnostics">${diagnostics.map(
+    (d) =>
+      html`<li class="${d.severity}"><span class="sev">${d.severity}</span> <code>${formatDiagnostic(d)}</code></li>`,
+  )}</ul>`;
+}
+
+export function indexPage(summaries: IssueSummary[], contextErrors: readonly Diagnostic[]): Html {
+  const rows = summaries.map(
+    (s) => html`<tr>
+  <td>${s.numero === null ? '–' : s.numero === 0 ? 'hors numéro' : s.numero}</td>
+  <td>${s.date ?? '–'}</td>
+  <td><a href="/preview/${encodeURIComponent(s.slug)}">${s.title ?? s.slug}</a><div class="file">${s.file}</div></td>
+  <td>${s.subject ?? ''}</td>
+  <td><span class="status ${s.status}">${s.status === 'ok' ? 'ok' : s.status === 'warnings' ? `${s.warnings} warning(s)` : `${s.errors} error(s)`}</span></td>
+</tr>`,
+  );
+  return layout(
+    'numero preview',
+    html`<main id="main">
+<h1>numero · issues</h1>
+${diagnosticsList(contextErrors)}
+<table class="issues">
+<thead><tr><th>Numéro</th><th>Date</th><th>Title</th><th>Subject</th><th>Check</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>
+</main>`,
+    { live: true },
+  );
+}
+
+export interface IssuePageModel {
+  slug: string;
+  file: string;
+  templates: string[];
+  template: string;
+  readers: Array<{ id: string; label: string }>;
+  reader: string;
+  diagnostics: Diagnostic[];
+  rendered: {
+    from: string;
+    subject: string;
+    preheader: string;
+    text: string;
+    htmlBytes: number;
+  } | null;
+  version: number;
+  notice: string | null;
+  testError: string | null;
+}
+
+export function issuePage(m: IssuePageModel): Html {
+  const q = `template=${encodeURIComponent(m.template)}&reader=${encodeURIComponent(m.reader)}&v=${m.version}`;
+  const frameSrc = `/preview/${encodeURIComponent(m.slug)}/email.html?${q}`;
+  const r = m.rendered;
+  const errors = m.diagnostics.filter((d) => d.severity === 'error');
+  const percent = r ? Math.round((r.htmlBytes / CLIP_LIMIT_BYTES) * 100) : 0;
+  const body = html`<main id="main" data-version="${m.version}">
+<p class="crumbs"><a href="/">← all issues</a> · <span class="file">${m.file}</span></p>
+<form class="controls" method="get" action="/preview/${encodeURIComponent(m.slug)}">
+  <label>Template <select name="template" onchange="this.form.submit()">${m.templates.map(
+    (t) =>
+      html`<option value="${t}"${t === m.template ? raw(' selected') : ''}>${t.endsWith('.mjml') ? `MJML (${t})` : `React Email (${t})`}</option>`,
+  )}</select></label>
+  <label>Reader <select name="reader" onchange="this.form.submit()">${m.readers.map(
+    (rd) => html`<option value="${rd.id}"${rd.id === m.reader ? raw(' selected') : ''}>${rd.label}</option>`,
+  )}</select></label>
+  <noscript><button>Apply</button></noscript>
+</form>
+${m.notice ? html`<p class="notice" role="status">${m.notice}</p>` : ''}
+${m.testError ? html`<p class="test-error" role="alert">${m.testError}</p>` : ''}
+${errors.length ? html`<section class="errors" id="errors"><h2>This issue has errors</h2>${diagnosticsList(errors)}</section>` : ''}
+${
+  r
+    ? html`<section class="inbox" aria-label="Inbox line">
+  <span class="from">${r.from}</span>
+  <span class="subject">${r.subject}</span>
+  <span class="preheader">${r.preheader}</span>
+</section>
+<p class="size ${percent > 85 ? 'near' : ''}">HTML: ${(r.htmlBytes / 1000).toFixed(1)} KB of the 102 KB Gmail clipping limit (${percent} %)
+  <meter min="0" max="${CLIP_LIMIT_BYTES}" value="${r.htmlBytes}"></meter></p>
+${diagnosticsList(m.diagnostics.filter((d) => d.severity === 'warning'))}
+<div class="tabs">
+  <input type="radio" name="tab" id="tab-html" checked><label for="tab-html">HTML</label>
+  <input type="radio" name="tab" id="tab-text"><label for="tab-text">Plain text</label>
+  <div class="panel panel-html">
+    <figure class="frame desktop"><figcaption>Desktop · 800 px</figcaption>
+      <iframe name="desktop" title="Desktop preview" src="${frameSrc}" width="800" height="1100"></iframe></figure>
+    <figure class="frame mobile"><figcaption>Mobile · 375 px</figcaption>
+      <iframe name="mobile" title="Mobile preview" src="${frameSrc}" width="375" height="1100"></iframe></figure>
+  </div>
+  <div class="panel panel-text"><pre class="text-part">${r.text}</pre></div>
+</div>
+<form class="send-test" method="post" action="/preview/${encodeURIComponent(m.slug)}/test">
+  <input type="hidden" name="template" value="${m.template}">
+  <input type="hidden" name="reader" value="${m.reader}">
+  <label>Send a test to <input type="email" name="to" required placeholder="you@example.org" autocomplete="email"></label>
+  <button type="submit">Send test</button>
+</form>`
+    : ''
+}
+</main>`;
+  return layout(r ? `${r.subject} · numero preview` : `${m.file} · errors`, body, { live: true });
+}
+
+const CSS = `
+:root{color-scheme:light dark;font-family:system-ui,sans-serif}
+body{margin:0;padding:16px 24px;background:Canvas;color:CanvasText}
+a{color:#00607a}
+h1{font-size:22px}
+table.issues{border-collapse:collapse;width:100%}
+table.issues th,table.issues td{text-align:left;padding:8px;border-bottom:1px solid #8884;vertical-align:top}
+.file{font-size:12px;color:#778}
+table.issues td:nth-child(2){white-space:nowrap}
+.status{padding:2px 8px;border-radius:10px;font-size:13px}
+.status.ok{background:#d8f3dc;color:#1b4332}.status.warnings{background:#fff3bf;color:#5c4400}.status.errors{background:#ffd6d6;color:#7a0000}
+.controls{display:flex;gap:16px;margin:8px 0 12px}
+.inbox{display:flex;gap:12px;align-items:baseline;padding:10px 12px;border:1px solid #8885;border-radius:6px;max-width:1200px;overflow:hidden;white-space:nowrap}
+.inbox .from{font-weight:600}.inbox .subject{font-weight:600}.inbox .preheader{color:#778;overflow:hidden;text-overflow:ellipsis}
+.size.near{color:#a15c00}
+.diagnostics{padding-left:18px}.diagnostics .error{color:#b00020}.diagnostics .warning{color:#8a6100}.sev{font-weight:600}
+.errors{border:2px solid #b00020;border-radius:6px;padding:4px 16px;margin:12px 0}
+.notice{background:#d8f3dc;color:#1b4332;padding:8px 12px;border-radius:6px}
+.test-error{background:#ffd6d6;color:#7a0000;padding:8px 12px;border-radius:6px}
+.tabs>input{display:none}.tabs>label{display:inline-block;padding:6px 14px;border:1px solid #8886;border-bottom:none;cursor:pointer;border-radius:6px 6px 0 0}
+.tabs>input:checked+label{background:#00607a;color:#fff}
+.panel{display:none;border-top:1px solid #8886;padding-top:12px}
+#tab-html:checked~.panel-html{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
+#tab-text:checked~.panel-text{display:block}
+.frame{margin:0}.frame figcaption{font-size:13px;color:#778;margin-bottom:4px}
+iframe{border:1px solid #8886;background:#fff}
+.text-part{white-space:pre-wrap;max-width:80ch;font-size:14px;line-height:1.5}
+.send-test{margin:20px 0;display:flex;gap:8px;align-items:center}
+`;
+
+/** Live reload: on a change, fetch this page again and swap its <main>, which reloads the frames. */
+const LIVE_SCRIPT = `
+(() => {
+  const events = new EventSource('/events');
+  let busy = false, again = false;
+  async function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      const res = await fetch(location.href, { cache: 'no-store' });
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const next = doc.getElementById('main');
+      const tab = document.querySelector('.tabs>input:checked');
+      if (next) {
+        document.getElementById('main').replaceWith(next);
+        document.title = doc.title;
+        if (tab) { const t = document.getElementById(tab.id); if (t) t.checked = true; }
+      }
+    } finally {
+      busy = false;
+      if (again) { again = false; refresh(); }
+    }
+  }
+  events.addEventListener('change', refresh);
+})();
+`;

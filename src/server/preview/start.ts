@@ -1,0 +1,33 @@
+import type { SmtpTarget } from '../../send/smtp.ts';
+import { type Listening, listen } from '../listen.ts';
+import type { Workspace } from '../workspace.ts';
+import { previewApp } from './app.ts';
+import { LiveReload } from './live.ts';
+
+export interface PreviewServer extends Listening {
+  live: LiveReload;
+}
+
+/** Starts the preview: file watcher first (so no save is missed), then the HTTP server. */
+export async function startPreview(opts: {
+  workspace: Workspace;
+  smtp: Pick<SmtpTarget, 'url'>;
+  port: number;
+  host: string;
+}): Promise<PreviewServer> {
+  const live = new LiveReload([opts.workspace.issuesDir, opts.workspace.templatesDir]);
+  await live.ready();
+  const server = await listen(
+    previewApp({ workspace: opts.workspace, live, smtpUrl: opts.smtp.url }),
+    opts.port,
+    opts.host,
+  );
+  return {
+    ...server,
+    live,
+    close: async () => {
+      await live.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import { Hono } from 'hono';
+import { checkIssue, hasErrors } from '../check/check.ts';
+import { Personalizer } from '../render/personalize.ts';
+import { issueAsset, issueFileForSlug, tryLoadContext, type Workspace } from './workspace.ts';
+
+/**
+ * The public web version of an issue, where `{{browserUrl}}` points: rendered for nobody in
+ * particular (no name, no address, no personal unsubscribe link), plus the files next to the issues.
+ */
+export function webVersionRoutes(ws: Workspace): Hono {
+  const app = new Hono();
+
+  app.get('/issues/files/*', (c) => {
+    const rel = decodeURIComponent(c.req.path.slice('/issues/files/'.length));
+    const asset = issueAsset(ws, rel);
+    if (!asset) return c.text('Not found', 404);
+    return c.body(fs.readFileSync(asset.file), 200, {
+      'Content-Type': asset.type,
+      'Cache-Control': 'public, max-age=300',
+    });
+  });
+
+  app.get('/issues/:slug', async (c) => {
+    const slug = c.req.param('slug');
+    const file = issueFileForSlug(ws, slug);
+    const loaded = tryLoadContext(ws);
+    if (!file || !loaded.ok) return c.text('Not found', 404);
+    const report = await checkIssue(file, loaded.ctx, ws);
+    if (!report.compiled || hasErrors(report)) return c.text('This issue is not published', 404);
+    const out = new Personalizer(report.compiled).fill(
+      { email: '' },
+      { unsubscribeUrl: `${ws.publicUrl}/unsubscribe`, browserUrl: `${ws.publicUrl}/issues/${slug}` },
+    );
+    return c.html(out.html);
+  });
+
+  return app;
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseAddress } from '../../src/_shared/address.ts';
+
+describe('parseAddress', () => {
+  it('accepts ordinary, plus, quoted and IDN addresses, normalising only the domain', () => {
+    expect(parseAddress(' Aigerim.N+lettre@Example.KZ ')).toEqual({
+      ok: true,
+      address: 'Aigerim.N+lettre@Example.KZ',
+      normalized: 'Aigerim.N+lettre@example.kz',
+      domain: 'example.kz',
+    });
+    expect(parseAddress('"jean dupont"@example.be')).toMatchObject({ ok: true });
+    expect(parseAddress('info@казахстан.kz')).toMatchObject({
+      ok: true,
+      normalized: 'info@xn--80aaa0anw0aiz.kz',
+    });
+    expect(parseAddress('léa@bücher.de')).toMatchObject({ ok: false, reason: 'invalid local part "léa"' });
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['lecteur', 'no @'],
+    ['@example.org', 'nothing before the @'],
+    ['lecteur@', 'no domain after the @'],
+    ['a..b@example.org', 'invalid local part "a..b"'],
+    ['lecteur@localhost', 'domain "localhost" has no dot'],
+    ['lecteur@exa_mple.org', 'invalid domain "exa_mple.org"'],
+    ['lecteur@-example.org', 'invalid domain "-example.org"'],
+    ['lecteur@example.123', 'invalid domain "example.123"'],
+    ['lecteur@[127.0.0.1]', 'address literals ([1.2.3.4]) are not accepted'],
+    [`${'a'.repeat(65)}@example.org`, 'local part longer than 64 characters'],
+    [`a@${'b'.repeat(64)}.org`, `invalid domain "${'b'.repeat(64)}.org"`],
+    ['a@example.org\r\nBcc: victim@example.org', 'contains a control character'],
+  ])('rejects %j: %s', (input, reason) => {
+    expect(parseAddress(input)).toEqual({ ok: false, reason });
+  });
+});
