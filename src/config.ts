@@ -19,6 +19,18 @@ const EnvSchema = z.object({
     .string()
     .regex(/^smtps?:\/\//, { error: 'expected smtp://host:port or smtps://user:password@host:465' })
     .optional(),
+  /** postgres://user:pass@host/db, or unset for SQLite at DATA_DIR/numero.db (sqlite:PATH for another file). */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** Signs unsubscribe links: at least 32 characters, e.g. `openssl rand -hex 32`. Secret. */
+  UNSUBSCRIBE_SECRET: z
+    .string()
+    .min(32, { error: 'must be at least 32 characters (openssl rand -hex 32)' })
+    .optional(),
+  UNSUBSCRIBE_MAILTO_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, { error: 'expected a domain name' })
+    .optional(),
+  UNSUBSCRIBE_RATE_LIMIT: z.coerce.number().int().positive().default(30),
 });
 
 export interface Config {
@@ -27,10 +39,17 @@ export interface Config {
   readonly templatesDir: string;
   readonly dataDir: string;
   readonly smtpUrl: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly unsubscribeSecret: string | undefined;
+  /** Domain of the `mailto:unsubscribe+TOKEN@…` address; defaults to PUBLIC_URL's host. */
+  readonly unsubscribeMailtoDomain: string;
+  readonly unsubscribeRateLimit: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable (`DATABASE_URL=` in a compose file) means unset.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(set);
   if (!parsed.success) {
     // Never echo the value: SMTP_URL may carry a password.
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -43,5 +62,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     templatesDir: path.resolve(e.NUMERO_TEMPLATES_DIR),
     dataDir: path.resolve(e.NUMERO_DATA_DIR),
     smtpUrl: e.SMTP_URL,
+    databaseUrl: e.DATABASE_URL,
+    unsubscribeSecret: e.UNSUBSCRIBE_SECRET,
+    unsubscribeMailtoDomain: e.UNSUBSCRIBE_MAILTO_DOMAIN ?? new URL(e.PUBLIC_URL).hostname,
+    unsubscribeRateLimit: e.UNSUBSCRIBE_RATE_LIMIT,
   });
+}
+
+/** The unsubscribe signing key, or a clear error saying how to set one. */
+export function requireUnsubscribeSecret(config: Config): string {
+  if (!config.unsubscribeSecret) {
+    throw new NumeroError(
+      'CONFIG_INVALID',
+      'UNSUBSCRIBE_SECRET is not set: it signs unsubscribe links. Set it in the environment, e.g. export UNSUBSCRIBE_SECRET=$(openssl rand -hex 32)',
+    );
+  }
+  return config.unsubscribeSecret;
 }

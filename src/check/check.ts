@@ -8,12 +8,12 @@ import type { ParseContext } from '../content/parse.ts';
 import { type Diagnostic, NumeroError } from '../errors.ts';
 import { type CompiledIssue, compileIssue } from '../render/compile.ts';
 import { isRelativeUrl } from '../render/fragments.ts';
+import { CLIP_LIMIT_BYTES } from '../render/limits.ts';
 import { findMergeFields, mergeFieldProblem } from '../render/merge-fields.ts';
 import { Personalizer } from '../render/personalize.ts';
 import { sampleLinks, sampleReader } from '../render/sample-readers.ts';
 
-/** Gmail clips messages whose HTML is larger than about 102 KB; we count 102,000 bytes to be safe. */
-export const CLIP_LIMIT_BYTES = 102_000;
+export { CLIP_LIMIT_BYTES };
 export const SUBJECT_WARN_CHARS = 80;
 
 export interface CheckOptions {

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { checkIssue, hasErrors } from '../check/check.ts';
 import type { Config } from '../config.ts';
-import { listIssueFiles, loadContext } from '../content/load.ts';
 import { kb, printDiagnostics } from './output.ts';
 
 export function registerCheck(program: Command, config: () => Config): void {
@@ -12,6 +10,8 @@ export function registerCheck(program: Command, config: () => Config): void {
     .option('-t, --template <name>', 'check with this template instead of each issue’s own')
     .action(async (files: string[], opts: { template?: string }) => {
       const cfg = config();
+      const { checkIssue, hasErrors } = await import('../check/check.ts');
+      const { listIssueFiles, loadContext } = await import('../content/load.ts');
       const ctx = loadContext(cfg);
       const targets = files.length ? files : listIssueFiles(cfg.issuesDir);
       let failed = 0;

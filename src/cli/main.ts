@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
 import { NumeroError } from '../errors.ts';
+import { registerAudience } from './audience.ts';
 import { registerCheck } from './check.ts';
 import { registerPreview } from './preview.ts';
 import { registerRender } from './render.ts';
+import { registerServe } from './serve.ts';
 
 // `numero … | head` closes stdout early: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -23,6 +25,8 @@ const program = new Command('numero')
 registerRender(program, getConfig);
 registerCheck(program, getConfig);
 registerPreview(program, getConfig);
+registerAudience(program, getConfig);
+registerServe(program, getConfig);
 
 try {
   await program.parseAsync(process.argv);

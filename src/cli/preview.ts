@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
-import { resolveSmtp } from '../send/smtp.ts';
-import { startPreview } from '../server/preview/start.ts';
 
 export function registerPreview(program: Command, config: () => Config): void {
   program
@@ -15,6 +13,8 @@ export function registerPreview(program: Command, config: () => Config): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new NumeroError('USAGE', `--port: expected a port number, got "${opts.port}"`);
+      const { resolveSmtp } = await import('../send/smtp.ts');
+      const { startPreview } = await import('../server/preview/start.ts');
       const smtp = await resolveSmtp(cfg);
       const server = await startPreview({ workspace: cfg, smtp, port, host: opts.host });
       console.log(`numero preview on ${server.url}/ (watching ${cfg.issuesDir} and ${cfg.templatesDir})`);

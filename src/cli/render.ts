@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CLIP_LIMIT_BYTES } from '../check/check.ts';
 import type { Config } from '../config.ts';
-import { loadIssue } from '../content/load.ts';
-import { compileIssue } from '../render/compile.ts';
-import { Personalizer } from '../render/personalize.ts';
+import { CLIP_LIMIT_BYTES } from '../render/limits.ts';
 import { SAMPLE_READERS, sampleLinks, sampleReader } from '../render/sample-readers.ts';
 import { kb } from './output.ts';
 
@@ -22,6 +19,10 @@ export function registerRender(program: Command, config: () => Config): void {
     .option('-r, --reader <id>', `sample reader (${SAMPLE_READERS.map((r) => r.id).join(', ')})`, 'aigerim')
     .action(async (file: string, opts: { template?: string; out?: string; reader: string }) => {
       const cfg = config();
+      // Loaded here, not at start: React and MJML are heavy, and most commands never render.
+      const { loadIssue } = await import('../content/load.ts');
+      const { compileIssue } = await import('../render/compile.ts');
+      const { Personalizer } = await import('../render/personalize.ts');
       const issue = loadIssue(file, cfg);
       const reader = sampleReader(opts.reader);
       const compiled = await compileIssue(issue, {

@@ -1,0 +1,249 @@
+import fs from 'node:fs';
+import { parse } from 'csv-parse';
+import { parseAddress } from '../_shared/address.ts';
+import { NumeroError } from '../errors.ts';
+import {
+  type EventInput,
+  insertEvents,
+  insertMemberships,
+  insertSubscribers,
+  type List,
+  membershipsOf,
+  requireList,
+  subscribersByNormalized,
+  suppressedAmong,
+  transitionMembership,
+  updateSubscriber,
+} from '../store/audience.ts';
+import type { Store } from '../store/db.ts';
+
+export const BATCH_ROWS = 1000;
+
+export interface ImportSummary {
+  rows: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** Unsubscribed, bounced, complained or suppressed addresses left as they are. */
+  kept: number;
+  /** Unsubscribed members made active again by --resubscribe. */
+  resubscribed: number;
+}
+
+export interface Rejection {
+  line: number;
+  email: string;
+  reason: string;
+}
+
+export interface ImportOptions {
+  file: string;
+  list: string;
+  /** Re-activate members who had unsubscribed from this list (logged). Never lifts a suppression. */
+  resubscribe?: boolean;
+  onReject?: (r: Rejection) => void;
+  /** Called after each batch with rows done and bytes read. */
+  onProgress?: (rows: number, bytesRead: number) => void;
+}
+
+interface Row {
+  line: number;
+  email: string;
+  normalized: string;
+  name: string | null;
+  attributes: Record<string, string>;
+}
+
+/**
+ * Streams a CSV (header row with at least `email`; `name`; any other column becomes an attribute)
+ * into a list, in transactions of BATCH_ROWS rows, so memory stays flat at any size. Bad rows are
+ * reported with their line and skipped; re-importing the same file changes nothing; an address
+ * that left the list or is suppressed is never made active again unless `resubscribe` says so.
+ */
+export async function importCsv(store: Store, opts: ImportOptions): Promise<ImportSummary> {
+  const list = await requireList(store.db, opts.list);
+  const summary: ImportSummary = {
+    rows: 0,
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    kept: 0,
+    resubscribed: 0,
+  };
+  const reject = (r: Rejection) => {
+    summary.rejected++;
+    opts.onReject?.(r);
+  };
+
+  if (!fs.existsSync(opts.file)) throw new NumeroError('USAGE', `${opts.file}: no such file`);
+  const input = fs.createReadStream(opts.file);
+  let header: string[] | null = null;
+  const parser = input.pipe(
+    parse({
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      info: true,
+      columns: (h: string[]) => {
+        header = h.map((c) => c.trim());
+        const lower = header.map((c) => c.toLowerCase());
+        if (!lower.includes('email')) {
+          throw new NumeroError(
+            'USAGE',
+            `${opts.file}:1: header: no "email" column (found: ${header.join(', ') || 'nothing'})`,
+          );
+        }
+        return lower.map((c, i) => (c === 'email' || c === 'name' ? c : (header?.[i] ?? c)));
+      },
+    }),
+  );
+  parser.on('skip', (err: Error & { lines?: number }) => {
+    summary.rows++;
+    reject({ line: err.lines ?? 0, email: '', reason: `unreadable CSV row: ${err.message}` });
+  });
+
+  let batch: Row[] = [];
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      summary.rows++;
+      const { email = '', name = '', ...rest } = record;
+      const parsed = parseAddress(email);
+      if (!parsed.ok) {
+        reject({ line: info.lines, email, reason: parsed.reason });
+        continue;
+      }
+      const attributes = Object.fromEntries(
+        Object.entries(rest).filter(([k, v]) => k && v !== '' && v !== undefined),
+      );
+      batch.push({
+        line: info.lines,
+        email: parsed.address,
+        normalized: parsed.normalized,
+        name: name || null,
+        attributes,
+      });
+      if (batch.length >= BATCH_ROWS) {
+        await applyBatch(store, list, batch, summary, opts.resubscribe ?? false);
+        batch = [];
+        opts.onProgress?.(summary.rows, input.bytesRead);
+      }
+    }
+    if (batch.length) await applyBatch(store, list, batch, summary, opts.resubscribe ?? false);
+    opts.onProgress?.(summary.rows, input.bytesRead);
+  } catch (e) {
+    input.destroy();
+    if (e instanceof NumeroError) throw e;
+    const err = e as Error & { lines?: number };
+    throw new NumeroError('USAGE', `${opts.file}:${err.lines ?? '?'}: ${err.message}`, { cause: e });
+  }
+  if (header === null)
+    throw new NumeroError('USAGE', `${opts.file}: empty file (expected a header row with an email column)`);
+  return summary;
+}
+
+/** One transaction: look the batch up, then insert or update what changed. */
+async function applyBatch(
+  store: Store,
+  list: List,
+  rows: Row[],
+  summary: ImportSummary,
+  resubscribe: boolean,
+) {
+  // Duplicates within the batch merge into the first occurrence, in file order.
+  const merged = new Map<string, Row>();
+  const dupes: Row[] = [];
+  for (const r of rows) {
+    const first = merged.get(r.normalized);
+    if (!first) merged.set(r.normalized, r);
+    else {
+      dupes.push(r);
+      first.name = r.name ?? first.name;
+      first.attributes = { ...first.attributes, ...r.attributes };
+    }
+  }
+
+  await store.db.transaction().execute(async (trx) => {
+    const keys = [...merged.keys()];
+    const existing = new Map((await subscribersByNormalized(trx, keys)).map((s) => [s.email_normalized, s]));
+    const suppressed = await suppressedAmong(trx, keys);
+    const statuses = await membershipsOf(
+      trx,
+      list.id,
+      [...existing.values()].map((s) => s.id),
+    );
+    const events: EventInput[] = [];
+    const newSubscribers: Row[] = [];
+    const newMembers: number[] = [];
+
+    for (const row of merged.values()) {
+      const sub = existing.get(row.normalized);
+      if (!sub) {
+        if (suppressed.has(row.normalized)) {
+          summary.kept++;
+          continue;
+        }
+        newSubscribers.push(row);
+        continue;
+      }
+      const oldAttributes = JSON.parse(sub.attributes) as Record<string, string>;
+      const attributes = { ...oldAttributes, ...row.attributes };
+      const name = row.name ?? sub.name;
+      // The address is kept as first given: a later row differing only in the domain's case is the same reader.
+      const changed = name !== sub.name || JSON.stringify(attributes) !== JSON.stringify(oldAttributes);
+      const status = statuses.get(sub.id);
+      if (status === undefined) {
+        if (suppressed.has(row.normalized)) {
+          summary.kept++;
+          continue;
+        }
+        if (changed) await updateSubscriber(trx, sub.id, { name, attributes: JSON.stringify(attributes) });
+        newMembers.push(sub.id);
+        continue;
+      }
+      if (changed) await updateSubscriber(trx, sub.id, { name, attributes: JSON.stringify(attributes) });
+      if (status === 'active') {
+        if (changed) summary.updated++;
+        else summary.unchanged++;
+      } else if (status === 'unsubscribed' && resubscribe && !suppressed.has(row.normalized)) {
+        await transitionMembership(trx, list.id, sub.id, ['unsubscribed'], 'active');
+        events.push({
+          type: 'resubscribed',
+          list_id: list.id,
+          subscriber_id: sub.id,
+          reason: 'import --resubscribe',
+        });
+        summary.resubscribed++;
+      } else {
+        summary.kept++;
+      }
+    }
+
+    const inserted = await insertSubscribers(
+      trx,
+      newSubscribers.map((r) => ({
+        email: r.email,
+        email_normalized: r.normalized,
+        name: r.name,
+        attributes: JSON.stringify(r.attributes),
+      })),
+    );
+    const ids = [...inserted.map((s) => s.id), ...newMembers];
+    await insertMemberships(
+      trx,
+      ids.map((id) => ({ list_id: list.id, subscriber_id: id, status: 'active' as const, source: 'import' })),
+    );
+    for (const id of ids)
+      events.push({ type: 'subscribed', list_id: list.id, subscriber_id: id, reason: 'import' });
+    summary.added += ids.length;
+    await insertEvents(trx, events);
+  });
+  // A repeated row is compared with the merged first one: same data, nothing more to do.
+  summary.unchanged += dupes.length;
+}

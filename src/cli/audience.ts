@@ -1,0 +1,221 @@
+import fs from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { stringify } from 'csv-stringify';
+import { parseAddress } from '../_shared/address.ts';
+import { exportMembers } from '../audience/export.ts';
+import { importCsv } from '../audience/import.ts';
+import type { Config } from '../config.ts';
+import { NumeroError } from '../errors.ts';
+import {
+  createList,
+  insertEvents,
+  insertMemberships,
+  insertSubscribers,
+  listCounts,
+  membershipsOf,
+  requireList,
+  subscribersByNormalized,
+  suppressedAmong,
+  transitionMembership,
+} from '../store/audience.ts';
+import { openStore, type Store } from '../store/db.ts';
+import { MEMBERSHIP_STATUSES, type MembershipStatus } from '../store/schema.ts';
+
+async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(config);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerAudience(program: Command, config: () => Config): void {
+  const lists = program.command('lists').description('mailing lists, with counts per status');
+  lists.action(async () => {
+    await withStore(config(), async (store) => {
+      const rows = await listCounts(store.db);
+      if (!rows.length) return console.log('no lists yet: numero lists create NAME');
+      console.log(['list', 'lang', ...MEMBERSHIP_STATUSES, 'total'].map((h) => h.padEnd(13)).join(''));
+      for (const r of rows) {
+        console.log(
+          [r.name, r.lang, ...MEMBERSHIP_STATUSES.map((s) => r[s]), r.total]
+            .map((v) => String(v).padEnd(13))
+            .join(''),
+        );
+      }
+    });
+  });
+  lists
+    .command('create')
+    .description('create a list')
+    .argument('<name>', 'list name (letters, digits, . - _)')
+    .option('--lang <lang>', 'language of its unsubscribe pages', 'fr')
+    .action(async (name: string, opts: { lang: string }) => {
+      await withStore(config(), async (store) => {
+        const list = await createList(store.db, name, opts.lang);
+        console.log(`created list ${list.name} (${list.lang})`);
+      });
+    });
+
+  const subs = program.command('subscribers').description('import, export, add and remove subscribers');
+  subs
+    .command('import')
+    .description('import a CSV (header with email, optional name, other columns become attributes)')
+    .argument('<file>', 'CSV file')
+    .requiredOption('-l, --list <name>', 'the list to import into')
+    .option(
+      '--resubscribe',
+      're-activate readers who had unsubscribed from this list (logged; never lifts a suppression)',
+    )
+    .action(async (file: string, opts: { list: string; resubscribe?: boolean }) => {
+      await withStore(config(), async (store) => {
+        const total = fs.existsSync(file) ? fs.statSync(file).size : 0;
+        let bar: cliProgress.SingleBar | null = null;
+        const shown: string[] = [];
+        let hidden = 0;
+        const started = performance.now();
+        const summary = await importCsv(store, {
+          file,
+          list: opts.list,
+          resubscribe: opts.resubscribe,
+          onReject: (r) => {
+            const line = `${file}:${r.line}: ${r.email ? `${r.email}: ` : ''}${r.reason}`;
+            if (shown.length < 50) shown.push(line);
+            else hidden++;
+          },
+          onProgress: (rows, bytes) => {
+            if (!bar && rows >= 10_000 && process.stderr.isTTY) {
+              bar = new cliProgress.SingleBar(
+                {
+                  format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s',
+                  stream: process.stderr,
+                },
+                cliProgress.Presets.shades_classic,
+              );
+              bar.start(total, 0, { rows: 0, rate: 0 });
+            }
+            const seconds = (performance.now() - started) / 1000;
+            bar?.update(bytes, { rows, rate: Math.round(rows / Math.max(seconds, 0.001)) });
+          },
+        });
+        (bar as cliProgress.SingleBar | null)?.stop();
+        for (const line of shown) console.error(line);
+        if (hidden) console.error(`… and ${hidden} more rejected rows`);
+        const seconds = (performance.now() - started) / 1000;
+        console.log(
+          `${file} → ${opts.list}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected} rejected` +
+            `${summary.kept ? `, ${summary.kept} left unsubscribed/suppressed` : ''}${summary.resubscribed ? `, ${summary.resubscribed} resubscribed` : ''}` +
+            ` (${summary.rows} rows in ${seconds.toFixed(1)} s)`,
+        );
+      });
+    });
+
+  subs
+    .command('export')
+    .description('write a list’s subscribers as CSV to standard output')
+    .requiredOption('-l, --list <name>', 'the list')
+    .option('-s, --status <status>', `only this status (${MEMBERSHIP_STATUSES.join(', ')})`)
+    .action(async (opts: { list: string; status?: string }) => {
+      if (opts.status && !(MEMBERSHIP_STATUSES as readonly string[]).includes(opts.status)) {
+        throw new NumeroError('USAGE', `--status: expected one of ${MEMBERSHIP_STATUSES.join(', ')}`);
+      }
+      await withStore(config(), async (store) => {
+        const list = await requireList(store.db, opts.list);
+        await exportMembers(store, list.id, opts.status as MembershipStatus | undefined, (columns) => {
+          const out = stringify({ header: true, columns });
+          out.pipe(process.stdout);
+          return out;
+        });
+      });
+    });
+
+  subs
+    .command('add')
+    .description('add one subscriber to a list')
+    .argument('<email>')
+    .requiredOption('-l, --list <name>', 'the list')
+    .option('-n, --name <name>', 'their name')
+    .option('--resubscribe', 'add them back even if they had unsubscribed (logged)')
+    .action(async (email: string, opts: { list: string; name?: string; resubscribe?: boolean }) => {
+      const parsed = parseAddress(email);
+      if (!parsed.ok)
+        throw new NumeroError('ADDRESS_INVALID', `invalid address "${email}": ${parsed.reason}`);
+      await withStore(config(), async (store) => {
+        const list = await requireList(store.db, opts.list);
+        const outcome = await store.db.transaction().execute(async (trx) => {
+          if ((await suppressedAmong(trx, [parsed.normalized])).size)
+            return 'is suppressed (bounced or complained): not added';
+          let [sub] = await subscribersByNormalized(trx, [parsed.normalized]);
+          if (!sub) {
+            const [created] = await insertSubscribers(trx, [
+              {
+                email: parsed.address,
+                email_normalized: parsed.normalized,
+                name: opts.name ?? null,
+                attributes: '{}',
+              },
+            ]);
+            if (!created) throw new Error('insert returned nothing');
+            sub = {
+              id: created.id,
+              email: parsed.address,
+              email_normalized: parsed.normalized,
+              name: opts.name ?? null,
+              attributes: '{}',
+            };
+          }
+          const status = (await membershipsOf(trx, list.id, [sub.id])).get(sub.id);
+          if (status === 'active') return 'is already subscribed';
+          if (status === undefined) {
+            await insertMemberships(trx, [
+              { list_id: list.id, subscriber_id: sub.id, status: 'active', source: 'cli' },
+            ]);
+            await insertEvents(trx, [
+              { type: 'subscribed', list_id: list.id, subscriber_id: sub.id, reason: 'cli' },
+            ]);
+            return 'added';
+          }
+          if (status === 'unsubscribed' && opts.resubscribe) {
+            await transitionMembership(trx, list.id, sub.id, ['unsubscribed'], 'active');
+            await insertEvents(trx, [
+              { type: 'resubscribed', list_id: list.id, subscriber_id: sub.id, reason: 'cli --resubscribe' },
+            ]);
+            return 'resubscribed';
+          }
+          return `is ${status}: not re-activated${status === 'unsubscribed' ? ' (use --resubscribe if they asked to come back)' : ''}`;
+        });
+        console.log(`${parsed.address} ${outcome}`);
+      });
+    });
+
+  subs
+    .command('remove')
+    .description('unsubscribe one address from a list (kept in the log, never deleted)')
+    .argument('<email>')
+    .requiredOption('-l, --list <name>', 'the list')
+    .action(async (email: string, opts: { list: string }) => {
+      const parsed = parseAddress(email);
+      if (!parsed.ok)
+        throw new NumeroError('ADDRESS_INVALID', `invalid address "${email}": ${parsed.reason}`);
+      await withStore(config(), async (store) => {
+        const list = await requireList(store.db, opts.list);
+        const done = await store.db.transaction().execute(async (trx) => {
+          const [sub] = await subscribersByNormalized(trx, [parsed.normalized]);
+          if (!sub) return false;
+          const changed = await transitionMembership(trx, list.id, sub.id, ['active'], 'unsubscribed');
+          if (changed)
+            await insertEvents(trx, [
+              { type: 'unsubscribed', list_id: list.id, subscriber_id: sub.id, reason: 'cli' },
+            ]);
+          return changed;
+        });
+        console.log(
+          done
+            ? `${parsed.address} unsubscribed from ${list.name}`
+            : `${parsed.address} was not an active member of ${list.name}`,
+        );
+      });
+    });
+}

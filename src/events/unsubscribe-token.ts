@@ -1,0 +1,68 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Unsubscribe tokens: `LIST.SUBSCRIBER.CAMPAIGN.MAC`, where the first three are opaque numeric or
+ * short ids (no address, no name) and MAC is the first 128 bits of HMAC-SHA-256 under
+ * UNSUBSCRIBE_SECRET, in lower-case base32. Lower case and short on purpose: the token also travels
+ * as `unsubscribe+TOKEN@domain`, and mail systems may lower-case local parts, which are limited
+ * to 64 characters.
+ */
+export interface UnsubscribeClaims {
+  listId: number;
+  subscriberId: number;
+  /** The campaign the link came from, for reporting; null outside a campaign. */
+  campaignId: string | null;
+}
+
+const ID = /^[1-9]\d{0,11}$/;
+const CAMPAIGN = /^[a-z0-9-]{1,20}$/;
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+export const MIN_SECRET_LENGTH = 32;
+
+function base32(bytes: Buffer): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function mac(payload: string, secret: string): string {
+  return base32(
+    createHmac('sha256', secret).update(`numero-unsubscribe-v1|${payload}`).digest().subarray(0, 16),
+  );
+}
+
+export function signUnsubscribeToken(claims: UnsubscribeClaims, secret: string): string {
+  const campaign = claims.campaignId ?? '0';
+  if (!ID.test(String(claims.listId)) || !ID.test(String(claims.subscriberId)) || !CAMPAIGN.test(campaign)) {
+    throw new Error(`cannot sign unsubscribe token for ${JSON.stringify(claims)}`);
+  }
+  const payload = `${claims.listId}.${claims.subscriberId}.${campaign}`;
+  return `${payload}.${mac(payload, secret)}`;
+}
+
+/** The claims of a genuine token, or null for anything tampered, truncated or signed with another secret. */
+export function verifyUnsubscribeToken(token: string, secret: string): UnsubscribeClaims | null {
+  if (token.length > 80) return null;
+  const parts = token.toLowerCase().split('.');
+  if (parts.length !== 4) return null;
+  const [list = '', subscriber = '', campaign = '', given = ''] = parts;
+  if (!ID.test(list) || !ID.test(subscriber) || !CAMPAIGN.test(campaign)) return null;
+  const expected = Buffer.from(mac(`${list}.${subscriber}.${campaign}`, secret));
+  const actual = Buffer.from(given);
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
+  return {
+    listId: Number(list),
+    subscriberId: Number(subscriber),
+    campaignId: campaign === '0' ? null : campaign,
+  };
+}

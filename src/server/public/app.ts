@@ -1,0 +1,118 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { type Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import { rateLimiter } from 'hono-rate-limiter';
+import { resubscribe, unsubscribe } from '../../events/unsubscribe.ts';
+import { verifyUnsubscribeToken } from '../../events/unsubscribe-token.ts';
+import { findListById } from '../../store/audience.ts';
+import type { Store } from '../../store/db.ts';
+import { webVersionRoutes } from '../web-version.ts';
+import type { Workspace } from '../workspace.ts';
+import { pageWords } from './words.ts';
+
+export interface PublicDeps {
+  store: Store;
+  secret: string;
+  /** Language of pages reached without a valid token. */
+  defaultLang: string;
+  /** Unsubscribe requests per IP per minute. */
+  rateLimitPerMinute: number;
+  workspace?: Workspace;
+}
+
+type Html = ReturnType<typeof html>;
+
+function page(lang: string, title: string, body: Html): Html {
+  return html`<!doctype html>
+<html lang="${lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title}</title>
+<style>:root{color-scheme:light dark;font-family:system-ui,sans-serif}body{max-width:36rem;margin:10vh auto;padding:0 1rem;line-height:1.5}
+button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:0;background:#00607a;color:#fff;cursor:pointer}</style>
+</head>
+<body><main><h1>${title}</h1>${body}</main></body>
+</html>`;
+}
+
+/**
+ * The public server: one-click unsubscribe (RFC 8058) and its confirmation page, resubscribe, and
+ * the web version of issues. A GET never changes anything (mail scanners follow links); a POST
+ * unsubscribes and answers 200 directly, with no redirect, cookie or script needed. Every answer is
+ * the same whatever the reader's state, so the server never tells whether an address is subscribed.
+ */
+export function publicApp(deps: PublicDeps): Hono {
+  const app = new Hono();
+  const limiter = rateLimiter({
+    windowMs: 60_000,
+    limit: deps.rateLimitPerMinute,
+    standardHeaders: 'draft-6',
+    keyGenerator: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    handler: (c) =>
+      c.html(page(deps.defaultLang, '429', html`<p>${pageWords(deps.defaultLang).tooMany}</p>`), 429),
+  });
+  app.use('/unsubscribe/*', limiter);
+  app.use('/resubscribe/*', limiter);
+
+  const claimsOf = async (token: string) => {
+    const claims = verifyUnsubscribeToken(token, deps.secret);
+    if (!claims) return null;
+    const list = await findListById(deps.store.db, claims.listId);
+    return list ? { claims, lang: list.lang } : null;
+  };
+  const invalid = (c: Context) => {
+    const w = pageWords(deps.defaultLang);
+    return c.html(page(deps.defaultLang, w.invalidTitle, html`<p>${w.invalidText}</p>`), 400);
+  };
+
+  app.get('/unsubscribe', (c) => {
+    const w = pageWords(deps.defaultLang);
+    return c.html(page(deps.defaultLang, w.helpTitle, html`<p>${w.helpText}</p>`));
+  });
+
+  app.get('/unsubscribe/:token', async (c) => {
+    const found = await claimsOf(c.req.param('token'));
+    if (!found) return invalid(c);
+    const w = pageWords(found.lang);
+    return c.html(
+      page(
+        found.lang,
+        w.confirmTitle,
+        html`<p>${w.confirmText}</p>
+<form method="post" action="/unsubscribe/${c.req.param('token')}"><button type="submit">${w.confirmButton}</button></form>`,
+      ),
+    );
+  });
+
+  app.post('/unsubscribe/:token', async (c) => {
+    const token = c.req.param('token');
+    const found = await claimsOf(token);
+    if (!found) return invalid(c);
+    // Mail clients send the RFC 8058 body `List-Unsubscribe=One-Click`; the page's button sends nothing.
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const via = form['List-Unsubscribe'] === 'One-Click' ? 'one-click' : 'link';
+    await unsubscribe(deps.store, found.claims, via);
+    const w = pageWords(found.lang);
+    return c.html(
+      page(
+        found.lang,
+        w.doneTitle,
+        html`<p>${w.doneText}</p>
+<form method="post" action="/resubscribe/${token}"><button type="submit">${w.resubscribeButton}</button></form>`,
+      ),
+      200,
+    );
+  });
+
+  app.post('/resubscribe/:token', async (c) => {
+    const found = await claimsOf(c.req.param('token'));
+    if (!found) return invalid(c);
+    await resubscribe(deps.store, found.claims, 'page');
+    const w = pageWords(found.lang);
+    return c.html(page(found.lang, w.resubscribedTitle, html`<p>${w.resubscribedText}</p>`), 200);
+  });
+
+  if (deps.workspace) app.route('/', webVersionRoutes(deps.workspace));
+  app.get('/healthz', (c) => c.text('ok'));
+  return app;
+}

@@ -1,0 +1,261 @@
+import type { Kysely, Transaction } from 'kysely';
+import { NumeroError } from '../errors.ts';
+import { type Database, type EventType, MEMBERSHIP_STATUSES, type MembershipStatus, now } from './schema.ts';
+
+/** Typed queries about lists, subscribers, memberships, suppressions and events. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export interface List {
+  id: number;
+  name: string;
+  lang: string;
+}
+
+export async function createList(db: Db, name: string, lang = 'fr'): Promise<List> {
+  if (!/^[\w.-]{1,64}$/.test(name)) {
+    throw new NumeroError(
+      'USAGE',
+      `list name "${name}": use letters, digits, dot, dash or underscore (at most 64)`,
+    );
+  }
+  const existing = await findList(db, name);
+  if (existing) throw new NumeroError('USAGE', `list "${name}" already exists`);
+  const row = await db
+    .insertInto('lists')
+    .values({ name, lang, created_at: now() })
+    .returning(['id', 'name', 'lang'])
+    .executeTakeFirstOrThrow();
+  return row;
+}
+
+export async function findList(db: Db, name: string): Promise<List | undefined> {
+  return db.selectFrom('lists').select(['id', 'name', 'lang']).where('name', '=', name).executeTakeFirst();
+}
+
+export async function findListById(db: Db, id: number): Promise<List | undefined> {
+  return db.selectFrom('lists').select(['id', 'name', 'lang']).where('id', '=', id).executeTakeFirst();
+}
+
+export async function requireList(db: Db, name: string): Promise<List> {
+  const list = await findList(db, name);
+  if (!list)
+    throw new NumeroError('USAGE', `no list "${name}" (create it with: numero lists create ${name})`);
+  return list;
+}
+
+export type ListCounts = List & Record<MembershipStatus, number> & { total: number };
+
+export async function listCounts(db: Db): Promise<ListCounts[]> {
+  const lists = await db.selectFrom('lists').select(['id', 'name', 'lang']).orderBy('name').execute();
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['list_id', 'status', (eb) => eb.fn.countAll<string | number>().as('n')])
+    .groupBy(['list_id', 'status'])
+    .execute();
+  return lists.map((l) => {
+    const counts = Object.fromEntries(MEMBERSHIP_STATUSES.map((s) => [s, 0])) as Record<
+      MembershipStatus,
+      number
+    >;
+    for (const r of rows) if (r.list_id === l.id) counts[r.status] = Number(r.n);
+    return { ...l, ...counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+  });
+}
+
+export interface SubscriberRow {
+  id: number;
+  email: string;
+  email_normalized: string;
+  name: string | null;
+  attributes: string;
+}
+
+export async function subscribersByNormalized(
+  db: Db,
+  normalized: readonly string[],
+): Promise<SubscriberRow[]> {
+  if (!normalized.length) return [];
+  return db
+    .selectFrom('subscribers')
+    .select(['id', 'email', 'email_normalized', 'name', 'attributes'])
+    .where('email_normalized', 'in', normalized)
+    .execute();
+}
+
+export async function membershipsOf(
+  db: Db,
+  listId: number,
+  subscriberIds: readonly number[],
+): Promise<Map<number, MembershipStatus>> {
+  if (!subscriberIds.length) return new Map();
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['subscriber_id', 'status'])
+    .where('list_id', '=', listId)
+    // Naming every status lets the (list_id, status, subscriber_id) index seek each id instead of
+    // scanning the whole list, which SQLite's planner would otherwise do (quadratic imports).
+    .where('status', 'in', MEMBERSHIP_STATUSES)
+    .where('subscriber_id', 'in', subscriberIds)
+    .execute();
+  return new Map(rows.map((r) => [r.subscriber_id, r.status]));
+}
+
+export async function suppressedAmong(db: Db, normalized: readonly string[]): Promise<Map<string, string>> {
+  if (!normalized.length) return new Map();
+  const rows = await db
+    .selectFrom('suppressions')
+    .select(['email_normalized', 'reason'])
+    .where('email_normalized', 'in', normalized)
+    .execute();
+  return new Map(rows.map((r) => [r.email_normalized, r.reason]));
+}
+
+export async function insertSubscribers(
+  db: Db,
+  rows: ReadonlyArray<{ email: string; email_normalized: string; name: string | null; attributes: string }>,
+): Promise<Array<{ id: number; email_normalized: string }>> {
+  if (!rows.length) return [];
+  const at = now();
+  return db
+    .insertInto('subscribers')
+    .values(rows.map((r) => ({ ...r, created_at: at, updated_at: at })))
+    .returning(['id', 'email_normalized'])
+    .execute();
+}
+
+export async function updateSubscriber(
+  db: Db,
+  id: number,
+  values: { name: string | null; attributes: string },
+) {
+  await db
+    .updateTable('subscribers')
+    .set({ ...values, updated_at: now() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function insertMemberships(
+  db: Db,
+  rows: ReadonlyArray<{ list_id: number; subscriber_id: number; status: MembershipStatus; source: string }>,
+): Promise<void> {
+  if (!rows.length) return;
+  const at = now();
+  await db
+    .insertInto('memberships')
+    .values(rows.map((r) => ({ ...r, created_at: at, updated_at: at })))
+    .execute();
+}
+
+/** Moves a membership from one of `from` to `to`; returns false (and changes nothing) otherwise. */
+export async function transitionMembership(
+  db: Db,
+  listId: number,
+  subscriberId: number,
+  from: readonly MembershipStatus[],
+  to: MembershipStatus,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('memberships')
+    .set({ status: to, updated_at: now() })
+    .where('list_id', '=', listId)
+    .where('subscriber_id', '=', subscriberId)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export interface EventInput {
+  type: EventType;
+  list_id: number | null;
+  subscriber_id: number | null;
+  campaign_id?: string | null;
+  reason: string | null;
+}
+
+export async function insertEvents(db: Db, events: readonly EventInput[]): Promise<void> {
+  if (!events.length) return;
+  const at = now();
+  for (let i = 0; i < events.length; i += 500) {
+    await db
+      .insertInto('events')
+      .values(events.slice(i, i + 500).map((e) => ({ campaign_id: null, ...e, created_at: at })))
+      .execute();
+  }
+}
+
+export async function eventsOf(db: Db, subscriberId: number) {
+  return db
+    .selectFrom('events')
+    .selectAll()
+    .where('subscriber_id', '=', subscriberId)
+    .orderBy('id')
+    .execute();
+}
+
+export async function suppress(
+  db: Db,
+  emailNormalized: string,
+  reason: string,
+  detail: string | null,
+): Promise<void> {
+  await db
+    .insertInto('suppressions')
+    .values({ email_normalized: emailNormalized, reason, detail, created_at: now() })
+    .onConflict((oc) => oc.column('email_normalized').doNothing())
+    .execute();
+}
+
+export interface MemberRow {
+  id: number;
+  email: string;
+  name: string | null;
+  attributes: string;
+  status: MembershipStatus;
+}
+
+/** A page of a list's members in subscriber id order, after `afterId`: memory stays flat at any size. */
+export async function membersPage(
+  db: Db,
+  listId: number,
+  afterId: number,
+  limit: number,
+  status?: MembershipStatus,
+): Promise<MemberRow[]> {
+  let q = db
+    .selectFrom('memberships as m')
+    .innerJoin('subscribers as s', 's.id', 'm.subscriber_id')
+    .select([
+      's.id as id',
+      's.email as email',
+      's.name as name',
+      's.attributes as attributes',
+      'm.status as status',
+    ])
+    .where('m.list_id', '=', listId)
+    .where('s.id', '>', afterId);
+  if (status) q = q.where('m.status', '=', status);
+  return q.orderBy('s.id').limit(limit).execute();
+}
+
+export async function membership(
+  db: Db,
+  listId: number,
+  subscriberId: number,
+): Promise<MembershipStatus | undefined> {
+  const row = await db
+    .selectFrom('memberships')
+    .select('status')
+    .where('list_id', '=', listId)
+    .where('subscriber_id', '=', subscriberId)
+    .executeTakeFirst();
+  return row?.status;
+}
+
+export async function subscriberById(db: Db, id: number): Promise<SubscriberRow | undefined> {
+  return db
+    .selectFrom('subscribers')
+    .select(['id', 'email', 'email_normalized', 'name', 'attributes'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+} from 'kysely';
+import pg from 'pg';
+import { NumeroError } from '../errors.ts';
+import { type Dialect, migrations } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Safe to print: no password. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database and brings its schema up to date. `DATABASE_URL` unset means SQLite in
+ * `dataDir/numero.db`; `postgres://…` means PostgreSQL, for senders on several machines.
+ */
+export async function openStore(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Store> {
+  const url = opts.databaseUrl;
+  let store: Store;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const u = new URL(url);
+    store = {
+      db,
+      dialect: 'postgres',
+      description: `postgres://${u.host}${u.pathname}`,
+      close: () => db.destroy(),
+    };
+  } else {
+    const file = url ? url.replace(/^(sqlite|file):(\/\/)?/, '') : path.join(opts.dataDir, 'numero.db');
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new SQLite(file);
+    // WAL lets readers and one writer work at once; FULL sync makes a committed unsubscribe survive a power cut.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 10000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    store = { db, dialect: 'sqlite', description: `sqlite:${file}`, close: () => db.destroy() };
+  }
+  await migrate(store);
+  return store;
+}
+
+async function migrate(store: Store): Promise<void> {
+  const provider: MigrationProvider = {
+    getMigrations: async (): Promise<Record<string, Migration>> => migrations(store.dialect),
+  };
+  const { error, results } = await new Migrator({ db: store.db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    await store.close();
+    throw new NumeroError(
+      'CONFIG_INVALID',
+      `database migration ${failed} failed on ${store.description}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}

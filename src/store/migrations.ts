@@ -1,0 +1,75 @@
+import type { Kysely, Migration } from 'kysely';
+import { sql } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * Versioned migrations, run in order on every start (Kysely's Migrator records which ran).
+ * Never edit one that has shipped: add the next.
+ */
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  const id = dialect === 'postgres' ? 'serial' : 'integer';
+  const autoId = (db: Kysely<unknown>, table: string) =>
+    db.schema
+      .createTable(table)
+      .addColumn('id', id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()));
+
+  return {
+    '001_audience': {
+      async up(db: Kysely<unknown>) {
+        await autoId(db, 'lists')
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('lang', 'text', (c) => c.notNull().defaultTo('fr'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await autoId(db, 'subscribers')
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('email_normalized', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text')
+          .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('memberships')
+          .addColumn('list_id', 'integer', (c) => c.notNull().references('lists.id').onDelete('cascade'))
+          .addColumn('subscriber_id', 'integer', (c) =>
+            c.notNull().references('subscribers.id').onDelete('cascade'),
+          )
+          .addColumn('status', 'text', (c) =>
+            c.notNull().check(sql`status in ('active', 'unsubscribed', 'bounced', 'complained')`),
+          )
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('memberships_pk', ['list_id', 'subscriber_id'])
+          .execute();
+        await db.schema
+          .createIndex('memberships_list_status')
+          .on('memberships')
+          .columns(['list_id', 'status', 'subscriber_id'])
+          .execute();
+        await db.schema
+          .createTable('suppressions')
+          .addColumn('email_normalized', 'text', (c) => c.primaryKey())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await autoId(db, 'events')
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('list_id', 'integer')
+          .addColumn('subscriber_id', 'integer')
+          .addColumn('campaign_id', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('events_subscriber')
+          .on('events')
+          .columns(['subscriber_id', 'id'])
+          .execute();
+      },
+    },
+  };
+}
