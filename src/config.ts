@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { NumeroError } from './errors.ts';
@@ -31,6 +32,41 @@ const EnvSchema = z.object({
     .regex(/^[a-z0-9.-]+$/i, { error: 'expected a domain name' })
     .optional(),
   UNSUBSCRIBE_RATE_LIMIT: z.coerce.number().int().positive().default(30),
+  /** redis://host:6379; unset = a private redis-server started from PATH (data in DATA_DIR/redis). */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: 'expected redis://host:port' })
+    .optional(),
+  /** Names the sending provider: one queue and one rate limit per provider. */
+  SEND_PROVIDER: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, { error: 'expected lower-case letters, digits, dashes' })
+    .default('default'),
+  BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Batch jobs a worker runs at once. */
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** Messages one job has in flight at once. */
+  SEND_MESSAGE_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /** Messages per second for this provider, all workers together; 0 = no limit. */
+  SEND_RATE_LIMIT: z.coerce.number().min(0).default(0),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  SMTP_MESSAGES_PER_CONNECTION: z.coerce.number().int().min(1).default(100),
+  SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  SEND_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+  SEND_THROTTLE_WAIT_MS: z.coerce.number().int().min(10).default(10_000),
+  /** Pause a campaign when more than this share of its attempts get a 5.7.x policy rejection. */
+  SEND_POLICY_PAUSE_SHARE: z.coerce.number().min(0).max(1).default(0.05),
+  /** VERP return path domain (bounces+CAMPAIGN.SUBSCRIBER@…); default: the From address's domain. */
+  BOUNCE_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, { error: 'expected a domain name' })
+    .optional(),
+  DKIM_DOMAIN: z.string().optional(),
+  DKIM_SELECTOR: z.string().optional(),
+  /** PEM private key (the key itself, with \\n for newlines, or a path to a file). Secret. */
+  DKIM_PRIVATE_KEY: z.string().optional(),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export interface Config {
@@ -41,9 +77,29 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   readonly databaseUrl: string | undefined;
   readonly unsubscribeSecret: string | undefined;
-  /** Domain of the `mailto:unsubscribe+TOKEN@…` address; defaults to PUBLIC_URL's host. */
-  readonly unsubscribeMailtoDomain: string;
+  /** Domain of the `mailto:unsubscribe+TOKEN@…` address; defaults to PUBLIC_URL's host; null = no mailto. */
+  readonly unsubscribeMailtoDomain: string | null;
   readonly unsubscribeRateLimit: number;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: string;
+  readonly send: SendConfig;
+}
+
+export interface SendConfig {
+  provider: string;
+  batchSize: number;
+  concurrency: number;
+  messageConcurrency: number;
+  ratePerSecond: number;
+  poolSize: number;
+  messagesPerConnection: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  throttleWaitMs: number;
+  policyPauseShare: number;
+  bounceDomain: string | undefined;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | null;
+  reconcileIntervalMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -64,9 +120,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     databaseUrl: e.DATABASE_URL,
     unsubscribeSecret: e.UNSUBSCRIBE_SECRET,
-    unsubscribeMailtoDomain: e.UNSUBSCRIBE_MAILTO_DOMAIN ?? new URL(e.PUBLIC_URL).hostname,
+    unsubscribeMailtoDomain: e.UNSUBSCRIBE_MAILTO_DOMAIN ?? mailDomainOf(e.PUBLIC_URL),
     unsubscribeRateLimit: e.UNSUBSCRIBE_RATE_LIMIT,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    send: Object.freeze({
+      provider: e.SEND_PROVIDER,
+      batchSize: e.BATCH_SIZE,
+      concurrency: e.SEND_CONCURRENCY,
+      messageConcurrency: e.SEND_MESSAGE_CONCURRENCY,
+      ratePerSecond: e.SEND_RATE_LIMIT,
+      poolSize: e.SMTP_POOL_SIZE,
+      messagesPerConnection: e.SMTP_MESSAGES_PER_CONNECTION,
+      maxAttempts: e.SEND_MAX_ATTEMPTS,
+      retryBaseMs: e.SEND_RETRY_BASE_MS,
+      throttleWaitMs: e.SEND_THROTTLE_WAIT_MS,
+      policyPauseShare: e.SEND_POLICY_PAUSE_SHARE,
+      bounceDomain: e.BOUNCE_DOMAIN,
+      dkim: dkimSettings(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
+      reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    }),
   });
+}
+
+/** PUBLIC_URL's host when it can receive mail (not an IP address, not localhost). */
+function mailDomainOf(publicUrl: string): string | null {
+  const host = new URL(publicUrl).hostname;
+  return host === 'localhost' || /^[\d.]+$|:/.test(host) ? null : host;
+}
+
+function dkimSettings(domain?: string, selector?: string, key?: string): SendConfig['dkim'] {
+  const given = [domain, selector, key].filter(Boolean).length;
+  if (given === 0) return null;
+  if (given < 3) {
+    throw new NumeroError(
+      'CONFIG_INVALID',
+      'DKIM needs all three of DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY',
+    );
+  }
+  const value = key as string;
+  const pem = value.includes('-----BEGIN') ? value.replace(/\\n/g, '\n') : fs.readFileSync(value, 'utf8');
+  return { domainName: domain as string, keySelector: selector as string, privateKey: pem };
 }
 
 /** The unsubscribe signing key, or a clear error saying how to set one. */

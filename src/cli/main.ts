@@ -5,6 +5,7 @@ import { registerAudience } from './audience.ts';
 import { registerCheck } from './check.ts';
 import { registerPreview } from './preview.ts';
 import { registerRender } from './render.ts';
+import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
 
 // `numero … | head` closes stdout early: that is not an error.
@@ -27,6 +28,7 @@ registerCheck(program, getConfig);
 registerPreview(program, getConfig);
 registerAudience(program, getConfig);
 registerServe(program, getConfig);
+registerSend(program, getConfig);
 
 try {
   await program.parseAsync(process.argv);

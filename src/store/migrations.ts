@@ -71,5 +71,56 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '002_campaigns': {
+      async up(db: Kysely<unknown>) {
+        await autoId(db, 'campaigns')
+          .addColumn('issue_file', 'text', (c) => c.notNull())
+          .addColumn('issue_slug', 'text', (c) => c.notNull())
+          .addColumn('content_hash', 'text', (c) => c.notNull())
+          .addColumn('list_id', 'integer', (c) => c.notNull().references('lists.id'))
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('state_reason', 'text')
+          .addColumn('compiled', 'text', (c) => c.notNull())
+          .addColumn('batch_size', 'integer', (c) => c.notNull())
+          .addColumn('batches', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('total', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('scheduled_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('campaigns_issue_list')
+          .on('campaigns')
+          .columns(['issue_slug', 'list_id'])
+          .execute();
+        await autoId(db, 'deliveries')
+          .addColumn('campaign_id', 'integer', (c) => c.notNull().references('campaigns.id'))
+          .addColumn('subscriber_id', 'integer', (c) => c.notNull().references('subscribers.id'))
+          .addColumn('batch_no', 'integer', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('message_id', 'text')
+          .addColumn('smtp_code', 'integer')
+          .addColumn('smtp_response', 'text')
+          .addColumn('claimed_at', 'text')
+          .addColumn('next_attempt_at', 'text')
+          .addColumn('sent_at', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('deliveries_campaign_subscriber', ['campaign_id', 'subscriber_id'])
+          .execute();
+        await db.schema
+          .createIndex('deliveries_campaign_batch')
+          .on('deliveries')
+          .columns(['campaign_id', 'batch_no', 'status'])
+          .execute();
+        await db.schema
+          .createIndex('deliveries_campaign_status')
+          .on('deliveries')
+          .columns(['campaign_id', 'status'])
+          .execute();
+      },
+    },
   };
 }

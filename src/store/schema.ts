@@ -63,7 +63,65 @@ export interface EventsTable {
   created_at: string;
 }
 
+/** A campaign's life: one state machine, see src/campaign/state.ts. */
+export const CAMPAIGN_STATES = ['draft', 'queued', 'sending', 'sent', 'paused', 'cancelled'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+
+/**
+ * A delivery's life. pending → sending (claimed by a job, before SMTP) → sent | bounced | retrying |
+ * failed; skipped when the reader left or was suppressed before their turn. `sending` rows that
+ * outlive their job are the only ones that may be sent twice (see the README).
+ */
+export const DELIVERY_STATUSES = [
+  'pending',
+  'sending',
+  'sent',
+  'retrying',
+  'failed',
+  'bounced',
+  'skipped',
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface CampaignsTable {
+  id: Generated<number>;
+  issue_file: string;
+  issue_slug: string;
+  content_hash: string;
+  list_id: number;
+  subject: string;
+  state: CampaignState;
+  state_reason: string | null;
+  /** JSON of the CompiledIssue: what every reader of this campaign gets, fixed at creation. */
+  compiled: string;
+  batch_size: number;
+  batches: number;
+  total: number;
+  provider: string;
+  scheduled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeliveriesTable {
+  id: Generated<number>;
+  campaign_id: number;
+  subscriber_id: number;
+  batch_no: number;
+  status: DeliveryStatus;
+  attempts: number;
+  message_id: string | null;
+  smtp_code: number | null;
+  smtp_response: string | null;
+  claimed_at: string | null;
+  next_attempt_at: string | null;
+  sent_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
+  campaigns: CampaignsTable;
+  deliveries: DeliveriesTable;
   lists: ListsTable;
   subscribers: SubscribersTable;
   memberships: MembershipsTable;

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { CheckReport } from '../check/check.ts';
+import { NumeroError } from '../errors.ts';
+import type { List } from '../store/audience.ts';
+import {
+  audiencePage,
+  type CampaignRow,
+  campaignById,
+  campaignsOfIssue,
+  insertCampaign,
+  insertDeliveries,
+  setCampaignSize,
+} from '../store/campaigns.ts';
+import type { Store } from '../store/db.ts';
+
+export interface CreateCampaignOptions {
+  file: string;
+  report: CheckReport;
+  list: List;
+  batchSize: number;
+  provider: string;
+  scheduledAt: Date | null;
+  /** Send an issue again to a list that already got it: a new campaign, on purpose. */
+  again: boolean;
+}
+
+/**
+ * Creates the campaign and its ledger: the rendered issue is stored with it (what readers get cannot
+ * change during the send), the audience is the list's active, unsuppressed readers at this moment,
+ * one delivery row per reader, numbered into batches. Streams the audience in pages, so memory is
+ * flat at any list size. Refuses to send the same issue to the same list twice without `again`.
+ */
+export async function createCampaign(store: Store, o: CreateCampaignOptions): Promise<CampaignRow> {
+  const { report } = o;
+  if (!report.issue || !report.compiled)
+    throw new NumeroError('ISSUE_INVALID', `${o.file}: the issue did not render`);
+  const slug = report.issue.slug;
+  const previous = (await campaignsOfIssue(store.db, slug, o.list.id)).filter((c) => c.state !== 'cancelled');
+  const unfinishedDraft = previous.find((c) => c.state === 'draft');
+  let campaignId: number;
+  if (unfinishedDraft && !o.again) {
+    campaignId = unfinishedDraft.id; // an interrupted `numero send`: finish its snapshot
+  } else {
+    const done = previous.at(-1);
+    if (done && !o.again) {
+      throw new NumeroError(
+        'USAGE',
+        `${report.file} was already sent to list ${o.list.name}: campaign ${done.id} (${done.state}). Nothing was queued. Use --again to send it again as a new campaign.`,
+      );
+    }
+    campaignId = await insertCampaign(store.db, {
+      issue_file: report.file,
+      issue_slug: slug,
+      content_hash: createHash('sha256').update(fs.readFileSync(o.file)).digest('hex'),
+      list_id: o.list.id,
+      subject: report.compiled.subject,
+      state: 'draft',
+      compiled: JSON.stringify(report.compiled),
+      batch_size: o.batchSize,
+      provider: o.provider,
+      scheduled_at: o.scheduledAt?.toISOString() ?? null,
+    });
+  }
+
+  let total = 0;
+  let after = 0;
+  const PAGE = 5_000;
+  for (;;) {
+    const ids = await audiencePage(store.db, o.list.id, after, PAGE);
+    if (!ids.length) break;
+    await store.db.transaction().execute(async (trx) => {
+      await insertDeliveries(
+        trx,
+        ids.map((id, i) => ({
+          campaign_id: campaignId,
+          subscriber_id: id,
+          batch_no: Math.floor((total + i) / o.batchSize) + 1,
+        })),
+      );
+    });
+    total += ids.length;
+    after = ids.at(-1) ?? after;
+  }
+  await setCampaignSize(store.db, campaignId, total, Math.ceil(total / o.batchSize));
+  const row = await campaignById(store.db, campaignId);
+  if (!row) throw new Error(`campaign ${campaignId} vanished`);
+  return row;
+}

@@ -1,0 +1,29 @@
+import { NumeroError } from '../errors.ts';
+import type { CampaignState } from '../store/schema.ts';
+
+/**
+ * The one campaign state machine. draft → queued (batches enqueued, maybe for later) → sending
+ * (a worker took the first batch) → sent; paused and cancelled by the operator, paused by numero
+ * itself when policy rejections pass their threshold. cancelled is final; sent goes back to queued only when ops retry failed deliveries.
+ */
+const MOVES: Record<CampaignState, readonly CampaignState[]> = {
+  draft: ['queued', 'cancelled'],
+  queued: ['sending', 'paused', 'cancelled', 'sent'],
+  sending: ['sent', 'paused', 'cancelled'],
+  paused: ['queued', 'sending', 'cancelled'],
+  sent: ['queued'], // only for ops retrying failed deliveries
+  cancelled: [],
+};
+
+export function canMove(from: CampaignState, to: CampaignState): boolean {
+  return MOVES[from].includes(to);
+}
+
+export function assertMove(id: number, from: CampaignState, to: CampaignState): void {
+  if (!canMove(from, to)) throw new NumeroError('USAGE', `campaign ${id} is ${from}: it cannot become ${to}`);
+}
+
+/** States from which `to` is reachable: the WHERE of a conditional update. */
+export function sourcesOf(to: CampaignState): CampaignState[] {
+  return (Object.keys(MOVES) as CampaignState[]).filter((from) => MOVES[from].includes(to));
+}

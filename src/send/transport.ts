@@ -1,0 +1,52 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+
+export interface DkimSettings {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+/** Headers the DKIM signature covers; List-Unsubscribe-Post must be signed for RFC 8058 one-click. */
+export const DKIM_HEADERS = [
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'List-Id',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+].join(':');
+
+/** One pooled SMTP transport per worker process. */
+export function createPool(opts: {
+  url: string;
+  poolSize: number;
+  messagesPerConnection: number;
+  dkim: DkimSettings | null;
+}): Transporter {
+  const u = new URL(opts.url);
+  return nodemailer.createTransport({
+    pool: true,
+    host: u.hostname,
+    port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
+    secure: u.protocol === 'smtps:',
+    auth: u.username
+      ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
+      : undefined,
+    maxConnections: opts.poolSize,
+    maxMessages: opts.messagesPerConnection,
+    // Loopback captures and test servers offer no TLS; real providers do and nodemailer upgrades.
+    ignoreTLS: u.hostname === '127.0.0.1' || u.hostname === 'localhost',
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+    ...(opts.dkim ? { dkim: { ...opts.dkim, headerFieldNames: DKIM_HEADERS } } : {}),
+  });
+}
