@@ -6,6 +6,17 @@ export interface CapturedMessage {
   envelope: { from: string; to: string[] };
   raw: Buffer;
   parsed: ParsedMail;
+  /** When the server accepted it (ms since epoch). */
+  at: number;
+}
+
+/** How the server answers one message: null accepts it. `attempt` counts this recipient's tries. */
+export type SinkBehaviour = (rcpt: string, attempt: number) => { code: number; message: string } | null;
+
+export interface SinkOptions {
+  behaviour?: SinkBehaviour;
+  /** Wait this long before answering each message (messages in flight). */
+  delayMs?: number;
 }
 
 /** A real SMTP server on a free loopback port that keeps what it receives, for tests. */
@@ -13,13 +24,19 @@ export interface SmtpSink {
   url: string;
   port: number;
   messages: CapturedMessage[];
+  /** Tries per recipient, accepted or not. */
+  attempts: Map<string, number>;
+  /** Replaces the behaviour while the server runs. */
+  setBehaviour(b: SinkBehaviour | undefined): void;
   /** Resolves when at least `n` messages have arrived (rejects after `timeoutMs`). */
   waitFor(n: number, timeoutMs?: number): Promise<CapturedMessage[]>;
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink> {
   const messages: CapturedMessage[] = [];
+  const attempts = new Map<string, number>();
+  let behaviour = options.behaviour;
   const waiters: Array<() => void> = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -30,7 +47,17 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
         const raw = Buffer.concat(chunks);
+        const rcpt = session.envelope.rcptTo[0]?.address ?? '';
+        const attempt = (attempts.get(rcpt) ?? 0) + 1;
+        attempts.set(rcpt, attempt);
+        if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+        const refusal = behaviour?.(rcpt, attempt);
+        if (refusal) {
+          const err = Object.assign(new Error(refusal.message), { responseCode: refusal.code });
+          return callback(err);
+        }
         messages.push({
+          at: Date.now(),
           envelope: {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),
@@ -49,6 +76,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     url: `smtp://127.0.0.1:${port}`,
     port,
     messages,
+    attempts,
+    setBehaviour: (b) => {
+      behaviour = b;
+    },
     waitFor(n, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(

@@ -1,0 +1,171 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { queueCampaign } from '../../src/cli/send-run.ts';
+import { unsubscribe } from '../../src/events/unsubscribe.ts';
+import { listen } from '../../src/server/listen.ts';
+import { publicApp } from '../../src/server/public/app.ts';
+import { membership, suppressedAmong } from '../../src/store/audience.ts';
+import { deliveryCounts } from '../../src/store/campaigns.ts';
+import { createHarness, type Harness, ISSUE, receivedPerReader, SECRET } from '../helpers/send-harness.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.dispose();
+  h = undefined;
+});
+
+const send = (harness: Harness, again = false) =>
+  queueCampaign(harness.config, {
+    file: path.relative(process.cwd(), ISSUE),
+    list: 'lecteurs',
+    at: null,
+    again,
+  });
+
+describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () => {
+  it('delivers exactly one personalised message to each of 2,000 readers, with the headers, and one-click works', async () => {
+    h = await createHarness({ readers: 2000 });
+    const queued = await send(h);
+    await queued.close();
+    await h.startWorker();
+    await h.startWorker(); // two workers on the same queue
+    await h.waitForState(queued.campaign.id, ['sent']);
+
+    const per = receivedPerReader(h.sink);
+    expect(per.size).toBe(2000);
+    expect([...per.values()].every((n) => n === 1)).toBe(true);
+    expect(h.sink.messages).toHaveLength(2000);
+
+    const reader = h.readers[41];
+    const msg = h.sink.messages.find((m) => m.envelope.to[0] === reader?.email);
+    if (!msg || !reader) throw new Error('message for reader 42 not found');
+    const hd = msg.parsed.headers;
+    expect(msg.parsed.subject).toBe(
+      'Numéro 37\u00A0: Alem.ai, le rail Dostyk–Moïynty et la pomme du Tian Shan',
+    );
+    expect(msg.parsed.html).toContain(`Bonjour Prénom${42},`);
+    expect(msg.parsed.text).toContain(`Bonjour Prénom${42},`);
+    expect(msg.envelope.from).toBe(`bounces+${queued.campaign.id}.${reader.id}@bruxelles-korner.example`);
+    expect(msg.parsed.messageId).toMatch(
+      new RegExp(`^<numero\\.c${queued.campaign.id}\\.d\\d+@bruxelles-korner\\.example>$`),
+    );
+    expect(msg.raw.toString()).toMatch(/^List-ID: <lecteurs\.bruxelles-korner\.example>\r$/m);
+    expect(hd.get('x-campaign-id')).toBe(String(queued.campaign.id));
+    expect(hd.get('x-subscriber-id')).toBe(String(reader.id));
+    expect(msg.raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
+    const listUnsub = String(
+      msg.raw.toString().match(/^List-Unsubscribe:\s*([\s\S]*?)\r\n(?=\S)/m)?.[1],
+    ).replace(/\r\n\s+/g, ' ');
+    const url = /<(https:\/\/lettre\.example\.org\/unsubscribe\/[^>]+)>/.exec(listUnsub)?.[1];
+    expect(listUnsub).toContain('<mailto:unsubscribe+');
+    expect(url).toBeDefined();
+
+    // The mail client's one-click: POST to the header's URL, on the real public server.
+    const server = await listen(
+      publicApp({ store: h.store, secret: SECRET, defaultLang: 'fr', rateLimitPerMinute: 100 }),
+      0,
+      '127.0.0.1',
+    );
+    try {
+      const res = await fetch(`${server.url}${new URL(url ?? '').pathname}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+        redirect: 'manual',
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+    expect(await membership(h.store.db, h.listId, reader.id)).toBe('unsubscribed');
+    const counts = await deliveryCounts(h.store.db, queued.campaign.id);
+    expect(counts).toMatchObject({ sent: 2000, pending: 0, sending: 0, failed: 0 });
+  });
+
+  it('refuses to send the same issue to the same list twice, and queues nothing', async () => {
+    h = await createHarness({ readers: 30 });
+    const first = await send(h);
+    await first.close();
+    await h.startWorker();
+    await h.waitForState(first.campaign.id, ['sent']);
+    await expect(send(h)).rejects.toThrow(
+      /already sent to list lecteurs: campaign 1 \(sent\)\. Nothing was queued\. Use --again/,
+    );
+    const w = await h.startWorker();
+    await w.reconcile();
+    expect(h.sink.messages).toHaveLength(30);
+  });
+
+  it('does not send to a reader who unsubscribed after the campaign was queued', async () => {
+    h = await createHarness({ readers: 60 });
+    const queued = await send(h);
+    await queued.close();
+    const gone = h.readers.slice(10, 13);
+    for (const r of gone)
+      await unsubscribe(h.store, { listId: h.listId, subscriberId: r.id, campaignId: null }, 'link');
+    await h.startWorker();
+    await h.waitForState(queued.campaign.id, ['sent']);
+    const per = receivedPerReader(h.sink);
+    expect(per.size).toBe(57);
+    for (const r of gone) expect(per.has(r.email)).toBe(false);
+    expect(await deliveryCounts(h.store.db, queued.campaign.id)).toMatchObject({ sent: 57, skipped: 3 });
+  });
+
+  it('bounces and suppresses 5.1.1 user-unknown addresses, never retries them, and the next campaign skips them', async () => {
+    const unknown = new Set(['lecteur3@example.org', 'lecteur17@example.org']);
+    h = await createHarness({
+      readers: 40,
+      sink: {
+        behaviour: (rcpt) => (unknown.has(rcpt) ? { code: 550, message: '5.1.1 <user> User unknown' } : null),
+      },
+    });
+    const first = await send(h);
+    await first.close();
+    await h.startWorker();
+    await h.waitForState(first.campaign.id, ['sent']);
+    expect(await deliveryCounts(h.store.db, first.campaign.id)).toMatchObject({
+      sent: 38,
+      bounced: 2,
+      retrying: 0,
+      failed: 0,
+    });
+    for (const u of unknown) expect(h.sink.attempts.get(u)).toBe(1);
+    expect([...(await suppressedAmong(h.store.db, [...unknown])).keys()].sort()).toEqual([...unknown].sort());
+
+    const second = await send(h, true);
+    await second.close();
+    expect(second.campaign.total).toBe(38);
+    await h.waitForState(second.campaign.id, ['sent']);
+    for (const u of unknown) expect(h.sink.attempts.get(u)).toBe(1);
+  });
+
+  it('retries a reader alone after a 421 on 20 % of first attempts: everyone gets it once, attempts counted', async () => {
+    h = await createHarness({
+      readers: 200,
+      sink: {
+        behaviour: (rcpt, attempt) =>
+          attempt === 1 && Number(/\d+/.exec(rcpt)?.[0]) % 5 === 0
+            ? { code: 421, message: '4.4.2 Connection dropped, try again' }
+            : null,
+      },
+    });
+    const queued = await send(h);
+    await queued.close();
+    await h.startWorker();
+    await h.waitForState(queued.campaign.id, ['sent']);
+    const per = receivedPerReader(h.sink);
+    expect(per.size).toBe(200);
+    expect([...per.values()].every((n) => n === 1)).toBe(true);
+    const attempts = await h.store.db
+      .selectFrom('deliveries')
+      .select(['attempts', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('campaign_id', '=', queued.campaign.id)
+      .groupBy('attempts')
+      .orderBy('attempts')
+      .execute();
+    expect(attempts.map((a) => [a.attempts, Number(a.n)])).toEqual([
+      [1, 160],
+      [2, 40],
+    ]);
+  });
+});
