@@ -66,6 +66,8 @@ const EnvSchema = z.object({
   /** PEM private key (the key itself, with \\n for newlines, or a path to a file). Secret. */
   DKIM_PRIVATE_KEY: z.string().optional(),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** How long a worker holds a batch job before others may take it back (BullMQ lock). */
+  SEND_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -100,6 +102,7 @@ export interface SendConfig {
   bounceDomain: string | undefined;
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   reconcileIntervalMs: number;
+  lockMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -139,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bounceDomain: e.BOUNCE_DOMAIN,
       dkim: dkimSettings(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+      lockMs: e.SEND_LOCK_MS,
     }),
   });
 }

@@ -36,8 +36,6 @@ export interface SendWorker {
   close(): Promise<void>;
 }
 
-const LOCK_MS = 60_000;
-
 export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker> {
   const s = o.config.send;
   const connection = redisConnection(o.redisUrl);
@@ -102,7 +100,8 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
     {
       connection,
       concurrency: s.concurrency,
-      lockDuration: LOCK_MS,
+      lockDuration: s.lockMs,
+      stalledInterval: s.lockMs,
       maxStalledCount: 1_000_000,
       autorun: true,
     },
@@ -116,7 +115,8 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
     reconciling = true;
     try {
       const now = Date.now();
-      const staleBefore = new Date(now - 2 * LOCK_MS).toISOString();
+      // Claimed rows older than two lock periods belong to a job whose worker is gone.
+      const staleBefore = new Date(now - 2 * s.lockMs).toISOString();
       for (const c of await campaignsInState(o.store.db, ['queued', 'sending'])) {
         if (c.scheduled_at && Date.parse(c.scheduled_at) > now) continue;
         if (await completeIfDone(o.store, c.id)) continue;
