@@ -1,0 +1,11 @@
+# numero's image: the CLI, run through tsx (no build step). Used by docker-compose.yml for the
+# public server and the send workers; everything it runs also runs without Docker.
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY . .
+ENV NODE_ENV=production
+ENTRYPOINT ["node", "bin/numero.js"]
+CMD ["--help"]
