@@ -38,10 +38,12 @@ export interface SendWorker {
 
 export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker> {
   const s = o.config.send;
-  const connection = redisConnection(o.redisUrl);
-  const queueConnection = redisConnection(o.redisUrl);
-  const limiterConnection = redisConnection(o.redisUrl);
+  const onRedisError = (e: Error) => o.log.warn({ err: e.message }, 'redis.error');
+  const connection = redisConnection(o.redisUrl, onRedisError);
+  const queueConnection = redisConnection(o.redisUrl, onRedisError);
+  const limiterConnection = redisConnection(o.redisUrl, onRedisError);
   const queue = new Queue<SendJobData>(queueName(s.provider), { connection: queueConnection });
+  queue.on('error', onRedisError);
   const transport = createPool({
     url: o.smtpUrl,
     poolSize: s.poolSize,

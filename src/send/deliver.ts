@@ -185,11 +185,11 @@ export async function sendDeliveries(
     });
     await deps.limiter.acquire();
     try {
-      const info = await deps.transport.sendMail(message);
+      const info = await deps.transport.sendMail({ envelope: message.envelope, raw: message.raw });
       pending.push({
         id: d.id,
         status: 'sent',
-        messageId: String(info.messageId ?? message.messageId),
+        messageId: message.messageId,
         response: String(info.response ?? ''),
       });
       result.sent++;

@@ -1,6 +1,6 @@
-import type { SendMailOptions } from 'nodemailer';
 import { listUnsubscribeHeaders, type UnsubscribeLinks } from '../events/list-unsubscribe.ts';
 import type { Personalized } from '../render/personalize.ts';
+import { asciiAddress, buildRaw } from './mime.ts';
 
 export interface MessageParts {
   campaignId: number;
@@ -26,20 +26,35 @@ export function verpAddress(campaignId: number, subscriberId: number, bounceDoma
   return `bounces+${campaignId}.${subscriberId}@${bounceDomain}`;
 }
 
-export function buildMessage(p: MessageParts): SendMailOptions {
+export interface OutgoingMessage {
+  messageId: string;
+  envelope: { from: string; to: string };
+  raw: Buffer;
+}
+
+/** One reader's message, as bytes ready for SMTP, with the envelope that carries it. */
+export function buildMessage(p: MessageParts): OutgoingMessage {
+  const messageId = messageIdFor(p.campaignId, p.deliveryId, p.domain);
   return {
-    from: p.from,
-    to: p.to.name ? { name: p.to.name, address: p.to.address } : p.to.address,
-    subject: p.content.subject,
-    html: p.content.html,
-    text: p.content.text,
-    messageId: messageIdFor(p.campaignId, p.deliveryId, p.domain),
-    envelope: { from: verpAddress(p.campaignId, p.subscriberId, p.bounceDomain), to: p.to.address },
-    headers: {
-      ...listUnsubscribeHeaders(p.unsubscribe),
-      'List-Id': `<${p.listName}.${p.domain}>`,
-      'X-Campaign-Id': String(p.campaignId),
-      'X-Subscriber-Id': String(p.subscriberId),
+    messageId,
+    envelope: {
+      from: verpAddress(p.campaignId, p.subscriberId, p.bounceDomain),
+      to: asciiAddress(p.to.address),
     },
+    raw: buildRaw({
+      from: p.from,
+      to: p.to,
+      subject: p.content.subject,
+      messageId,
+      date: new Date(),
+      headers: {
+        ...listUnsubscribeHeaders(p.unsubscribe),
+        'List-Id': `<${p.listName}.${p.domain}>`,
+        'X-Campaign-Id': String(p.campaignId),
+        'X-Subscriber-Id': String(p.subscriberId),
+      },
+      text: p.content.text,
+      html: p.content.html,
+    }),
   };
 }

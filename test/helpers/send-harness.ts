@@ -84,7 +84,8 @@ export async function createHarness(o: {
       store.db,
       ids.map((s) => ({ list_id: listId, subscriber_id: s.id, status: 'active' as const, source: 'test' })),
     );
-    ids.forEach((s, k) => readers.push({ id: s.id, email: rows[k]?.email ?? '', name: rows[k]?.name ?? '' }));
+    for (const [k, s] of ids.entries())
+      readers.push({ id: s.id, email: rows[k]?.email ?? '', name: rows[k]?.name ?? '' });
   }
 
   const workers: SendWorker[] = [];

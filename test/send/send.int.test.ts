@@ -49,7 +49,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
     expect(msg.parsed.messageId).toMatch(
       new RegExp(`^<numero\\.c${queued.campaign.id}\\.d\\d+@bruxelles-korner\\.example>$`),
     );
-    expect(msg.raw.toString()).toMatch(/^List-ID: <lecteurs\.bruxelles-korner\.example>\r$/m);
+    expect(msg.raw.toString()).toMatch(/^List-Id: <lecteurs\.bruxelles-korner\.example>\r$/m);
     expect(hd.get('x-campaign-id')).toBe(String(queued.campaign.id));
     expect(hd.get('x-subscriber-id')).toBe(String(reader.id));
     expect(msg.raw.toString()).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { domainToASCII } from 'node:url';
+import { encodeWords, foldLines, isPlainText, quoteString } from 'nodemailer/lib/mime-funcs';
+
+/**
+ * Writes a multipart/alternative message (plain text, then HTML, both UTF-8 in base64) straight to
+ * bytes. Nodemailer's MailComposer spends about 1.5 ms of CPU per message, most of the cost of a
+ * send; this does the same job for one fixed shape in a fraction of that, and Nodemailer then sends
+ * (and DKIM-signs) the raw bytes. Headers are RFC 2047-encoded and folded by Nodemailer's own
+ * helpers; control characters never reach a header.
+ */
+export interface RawParts {
+  from: string;
+  to: { name: string | null; address: string };
+  subject: string;
+  messageId: string;
+  date: Date;
+  headers: Record<string, string>;
+  text: string;
+  html: string;
+}
+
+const CRLF = '\r\n';
+
+function clean(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const c = ch.codePointAt(0) ?? 0;
+    out += c < 0x20 || c === 0x7f ? ' ' : ch;
+  }
+  return out.trim();
+}
+
+function header(name: string, value: string): string {
+  const v = clean(value);
+  return foldLines(`${name}: ${isPlainText(v) ? v : encodeWords(v, 'Q', 52)}`, 76);
+}
+
+export function asciiAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  return at < 0
+    ? address
+    : `${address.slice(0, at)}@${domainToASCII(address.slice(at + 1)) || address.slice(at + 1)}`;
+}
+
+function mailbox(name: string | null, address: string): string {
+  const a = asciiAddress(clean(address));
+  const n = name ? clean(name) : '';
+  if (!n) return a;
+  return `${isPlainText(n) ? quoteString(n) : encodeWords(n, 'Q', 52, true)} <${a}>`;
+}
+
+function base64Body(s: string): string {
+  return Buffer.from(s, 'utf8')
+    .toString('base64')
+    .replace(/.{76}(?=.)/g, `$&${CRLF}`);
+}
+
+export function buildRaw(p: RawParts): Buffer {
+  const boundary = `numero-${randomBytes(12).toString('hex')}`;
+  const lines = [
+    header('From', p.from),
+    foldLines(`To: ${mailbox(p.to.name, p.to.address)}`, 76),
+    header('Subject', p.subject),
+    `Date: ${p.date.toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: ${clean(p.messageId)}`,
+    'MIME-Version: 1.0',
+    ...Object.entries(p.headers).map(([k, v]) => foldLines(`${k}: ${clean(v)}`, 76)),
+    `Content-Type: multipart/alternative; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Body(p.text),
+    `--${boundary}`,
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Body(p.html),
+    `--${boundary}--`,
+    '',
+  ];
+  return Buffer.from(lines.join(CRLF), 'utf8');
+}
