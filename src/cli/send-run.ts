@@ -1,17 +1,13 @@
 import { Queue } from 'bullmq';
 import cliProgress from 'cli-progress';
-import { startSendWorker } from '../../workers/send.ts';
-import { createLogger } from '../_shared/log.ts';
 import { createCampaign } from '../campaign/create.ts';
 import { checkIssue, hasErrors } from '../check/check.ts';
 import type { Config } from '../config.ts';
-import { loadNewsletter } from '../content/data.ts';
 import { loadContext } from '../content/load.ts';
 import { InvalidFileError, NumeroError } from '../errors.ts';
 import { enqueueBatches } from '../queue/enqueue.ts';
 import { queueName } from '../queue/jobs.ts';
 import { redisConnection, resolveRedis } from '../queue/redis.ts';
-import { resolveSmtp } from '../send/smtp.ts';
 import { findListById, requireList } from '../store/audience.ts';
 import {
   type CampaignRow,
@@ -23,7 +19,6 @@ import {
   requeueFailed,
 } from '../store/campaigns.ts';
 import { openStore, type Store } from '../store/db.ts';
-import { unsubscribeSecret } from './runtime.ts';
 
 export interface Queued {
   store: Store;
@@ -134,44 +129,6 @@ export async function followCampaign(store: Store, id: number): Promise<void> {
   } finally {
     process.removeListener('SIGINT', onInt);
   }
-}
-
-export async function runWorker(cfg: Config): Promise<void> {
-  const log = createLogger('numero-worker', cfg.logLevel);
-  const store = await openStore(cfg);
-  const redis = await resolveRedis(cfg);
-  const smtp = await resolveSmtp(cfg);
-  const worker = await startSendWorker({
-    config: cfg,
-    store,
-    redisUrl: redis.url,
-    smtpUrl: smtp.url,
-    newsletter: loadNewsletter(cfg.issuesDir),
-    secret: unsubscribeSecret(cfg, false),
-    log,
-  });
-  log.info(
-    {
-      redis: redis.description,
-      smtp: smtp.description,
-      database: store.description,
-      provider: cfg.send.provider,
-    },
-    'worker.started',
-  );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'worker.stopping: finishing in-flight messages');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  await worker.close();
-  await smtp.close();
-  await store.close();
-  await redis.stop();
-  log.info({}, 'worker.stopped');
 }
 
 export async function printCampaigns(cfg: Config): Promise<void> {

@@ -30,7 +30,7 @@ export function registerSend(program: Command, config: () => Config): void {
     .command('worker')
     .description('run a send worker until SIGTERM (which lets in-flight messages finish)')
     .action(async () => {
-      const { runWorker } = await import('./send-run.ts');
+      const { runWorker } = await import('./worker-run.ts');
       await runWorker(config());
     });
 
