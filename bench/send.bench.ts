@@ -32,7 +32,9 @@ const SECRET = 'b'.repeat(64);
 const PUBLIC_URL = 'https://lettre.example.org';
 const POOL = 5;
 /** V8 flags for the worker process: the production ones (see Dockerfile); WORKER_FLAGS=' ' for Node's defaults. */
-const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=48 --max-semi-space-size=1').split(' ').filter(Boolean);
+const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=48 --max-semi-space-size=1')
+  .split(' ')
+  .filter(Boolean);
 
 async function startSink(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bench/sink.mjs')], {

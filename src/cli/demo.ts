@@ -1,17 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSendWorker } from '../../workers/send.ts';
-import { createLogger } from '../_shared/log.ts';
 import { importCsv } from '../audience/import.ts';
 import type { Config } from '../config.ts';
-import { loadNewsletter } from '../content/data.ts';
 import { listIssueFiles } from '../content/load.ts';
-import { resolveRedis } from '../queue/redis.ts';
-import { resolveSmtp } from '../send/smtp.ts';
 import { createList, findList } from '../store/audience.ts';
-import { openStore } from '../store/db.ts';
-import { unsubscribeSecret } from './runtime.ts';
 import { followCampaign, queueCampaign } from './send-run.ts';
+import { startRuntime } from './worker-run.ts';
 
 const FIRST = [
   'Aigerim',
@@ -49,19 +43,12 @@ export async function runDemo(cfg: Config, readers: number): Promise<void> {
   if (!Number.isInteger(readers) || readers < 1) throw new Error('--readers: expected a positive integer');
   const started = Date.now();
   fs.mkdirSync(cfg.dataDir, { recursive: true });
-  const store = await openStore(cfg);
-  const redis = await resolveRedis(cfg);
-  const smtp = await resolveSmtp(cfg);
-  const log = createLogger('numero-demo', cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
-  const worker = await startSendWorker({
-    config: cfg,
-    store,
-    redisUrl: redis.url,
-    smtpUrl: smtp.url,
-    newsletter: loadNewsletter(cfg.issuesDir),
-    secret: unsubscribeSecret(cfg, true),
-    log,
+  const rt = await startRuntime(cfg, {
+    logName: 'numero-demo',
+    logLevel: cfg.logLevel === 'info' ? 'warn' : cfg.logLevel,
+    demoSecret: true,
   });
+  const { store, redis, smtp, worker } = rt;
   try {
     console.log(
       `numero demo: database ${store.description}; queue on ${redis.description}; mail to ${smtp.description}`,
@@ -109,9 +96,6 @@ export async function runDemo(cfg: Config, readers: number): Promise<void> {
     );
     console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    await worker.close();
-    await smtp.close();
-    await store.close();
-    await redis.stop();
+    await rt.close();
   }
 }

@@ -1,18 +1,32 @@
-import { startSendWorker } from '../../workers/send.ts';
-import { createLogger } from '../_shared/log.ts';
+import { type SendWorker, startSendWorker } from '../../workers/send.ts';
+import { createLogger, type Logger } from '../_shared/log.ts';
 import type { Config } from '../config.ts';
 import { loadNewsletter } from '../content/data.ts';
-import { resolveRedis } from '../queue/redis.ts';
-import { resolveSmtp } from '../send/smtp.ts';
-import { openStore } from '../store/db.ts';
+import { type RedisTarget, resolveRedis } from '../queue/redis.ts';
+import { resolveSmtp, type SmtpTarget } from '../send/smtp.ts';
+import { openStore, type Store } from '../store/db.ts';
 import { unsubscribeSecret } from './runtime.ts';
 
 /**
  * `numero worker`. Kept apart from `send` so a worker never loads React or MJML: it only executes
  * the compiled issue stored with each campaign, which keeps its memory small.
  */
-export async function runWorker(cfg: Config): Promise<void> {
-  const log = createLogger('numero-worker', cfg.logLevel);
+export interface Runtime {
+  store: Store;
+  redis: RedisTarget;
+  smtp: SmtpTarget;
+  worker: SendWorker;
+  log: Logger;
+  /** Stops the worker (draining in-flight messages), then everything it started. */
+  close(): Promise<void>;
+}
+
+/** The database, Redis (private when REDIS_URL is unset), SMTP (capture when SMTP_URL is unset) and a worker. */
+export async function startRuntime(
+  cfg: Config,
+  o: { logName: string; logLevel: string; demoSecret: boolean },
+): Promise<Runtime> {
+  const log = createLogger(o.logName, o.logLevel);
   const store = await openStore(cfg);
   const redis = await resolveRedis(cfg);
   const smtp = await resolveSmtp(cfg);
@@ -22,9 +36,27 @@ export async function runWorker(cfg: Config): Promise<void> {
     redisUrl: redis.url,
     smtpUrl: smtp.url,
     newsletter: loadNewsletter(cfg.issuesDir),
-    secret: unsubscribeSecret(cfg, false),
+    secret: unsubscribeSecret(cfg, o.demoSecret),
     log,
   });
+  return {
+    store,
+    redis,
+    smtp,
+    worker,
+    log,
+    async close() {
+      await worker.close();
+      await smtp.close();
+      await store.close();
+      await redis.stop();
+    },
+  };
+}
+
+export async function runWorker(cfg: Config): Promise<void> {
+  const rt = await startRuntime(cfg, { logName: 'numero-worker', logLevel: cfg.logLevel, demoSecret: false });
+  const { log, redis, smtp, store } = rt;
   log.info(
     {
       redis: redis.description,
@@ -42,9 +74,6 @@ export async function runWorker(cfg: Config): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  await worker.close();
-  await smtp.close();
-  await store.close();
-  await redis.stop();
+  await rt.close();
   log.info({}, 'worker.stopped');
 }

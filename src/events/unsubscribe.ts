@@ -14,43 +14,27 @@ export async function unsubscribe(
   claims: UnsubscribeClaims,
   via: UnsubscribeVia,
 ): Promise<boolean> {
-  return store.db.transaction().execute(async (trx) => {
-    const changed = await transitionMembership(
-      trx,
-      claims.listId,
-      claims.subscriberId,
-      ['active'],
-      'unsubscribed',
-    );
-    if (changed) {
-      await insertEvents(trx, [
-        {
-          type: 'unsubscribed',
-          list_id: claims.listId,
-          subscriber_id: claims.subscriberId,
-          campaign_id: claims.campaignId,
-          reason: via,
-        },
-      ]);
-    }
-    return changed;
-  });
+  return changeMembership(store, claims, 'active', 'unsubscribed', via);
 }
 
 /** Undoes an unsubscribe from the confirmation page. Bounced and complained readers stay as they are. */
 export async function resubscribe(store: Store, claims: UnsubscribeClaims, via: string): Promise<boolean> {
+  return changeMembership(store, claims, 'unsubscribed', 'active', via);
+}
+
+async function changeMembership(
+  store: Store,
+  claims: UnsubscribeClaims,
+  from: 'active' | 'unsubscribed',
+  to: 'active' | 'unsubscribed',
+  via: string,
+): Promise<boolean> {
   return store.db.transaction().execute(async (trx) => {
-    const changed = await transitionMembership(
-      trx,
-      claims.listId,
-      claims.subscriberId,
-      ['unsubscribed'],
-      'active',
-    );
+    const changed = await transitionMembership(trx, claims.listId, claims.subscriberId, [from], to);
     if (changed) {
       await insertEvents(trx, [
         {
-          type: 'resubscribed',
+          type: to === 'active' ? 'resubscribed' : 'unsubscribed',
           list_id: claims.listId,
           subscriber_id: claims.subscriberId,
           campaign_id: claims.campaignId,

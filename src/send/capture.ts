@@ -37,8 +37,16 @@ export async function startCapture(options: { dir: string; port?: number; host?:
     },
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    let listening = false;
+    // Before start an error means no capture; after, it is a client's broken connection and the
+    // capture keeps serving.
+    server.on('error', (e) => {
+      if (!listening) reject(e);
+    });
+    server.listen(options.port ?? 0, host, () => {
+      listening = true;
+      resolve();
+    });
   });
   const port = (server.server.address() as AddressInfo).port;
   return {

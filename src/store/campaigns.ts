@@ -1,25 +1,16 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { sourcesOf } from '../campaign/state.ts';
 import type { Db } from './audience.ts';
-import { type CampaignState, DELIVERY_STATUSES, type DeliveryStatus, now } from './schema.ts';
+import {
+  type CampaignState,
+  type CampaignsTable,
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  now,
+} from './schema.ts';
 
-export interface CampaignRow {
-  id: number;
-  issue_file: string;
-  issue_slug: string;
-  content_hash: string;
-  list_id: number;
-  subject: string;
-  state: CampaignState;
-  state_reason: string | null;
-  compiled: string;
-  batch_size: number;
-  batches: number;
-  total: number;
-  provider: string;
-  scheduled_at: string | null;
-  created_at: string;
-}
+/** A campaign as read back (the table's columns but `updated_at`). */
+export type CampaignRow = Omit<Selectable<CampaignsTable>, 'updated_at'>;
 
 const CAMPAIGN_COLUMNS = [
   'id',
