@@ -139,6 +139,36 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
     for (const u of unknown) expect(h.sink.attempts.get(u)).toBe(1);
   });
 
+  it('pauses the campaign and says why when 5.7.x policy rejections pile up, without suppressing anyone', async () => {
+    h = await createHarness({
+      readers: 120,
+      sink: {
+        behaviour: () => ({
+          code: 550,
+          message: '5.7.1 Message rejected: DMARC policy of the sending domain',
+        }),
+      },
+    });
+    const queued = await send(h);
+    await queued.close();
+    await h.startWorker({ SEND_CONCURRENCY: '1' });
+    await h.waitForState(queued.campaign.id, ['paused']);
+    const campaign = await h.store.db.selectFrom('campaigns').select(['state_reason']).executeTakeFirst();
+    expect(campaign?.state_reason).toMatch(
+      /^paused by numero: \d+ of \d+ attempts \(100 %\) were refused for policy or authentication \(SMTP 5\.7\.x\)/,
+    );
+    const counts = await deliveryCounts(h.store.db, queued.campaign.id);
+    expect(counts.pending).toBeGreaterThan(0); // the rest waits for the operator
+    expect(
+      (
+        await suppressedAmong(
+          h.store.db,
+          h.readers.map((r) => r.email),
+        )
+      ).size,
+    ).toBe(0);
+  });
+
   it('retries a reader alone after a 421 on 20 % of first attempts: everyone gets it once, attempts counted', async () => {
     h = await createHarness({
       readers: 200,
