@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify';
-import { parseAddress } from '../_shared/address.ts';
 import { exportMembers } from '../audience/export.ts';
 import { importCsv } from '../audience/import.ts';
 import type { Config } from '../config.ts';
@@ -21,6 +20,7 @@ import {
 } from '../store/audience.ts';
 import { openStore, type Store } from '../store/db.ts';
 import { MEMBERSHIP_STATUSES, type MembershipStatus } from '../store/schema.ts';
+import { requireAddress } from './output.ts';
 
 async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore(config);
@@ -139,9 +139,7 @@ export function registerAudience(program: Command, config: () => Config): void {
     .option('-n, --name <name>', 'their name')
     .option('--resubscribe', 'add them back even if they had unsubscribed (logged)')
     .action(async (email: string, opts: { list: string; name?: string; resubscribe?: boolean }) => {
-      const parsed = parseAddress(email);
-      if (!parsed.ok)
-        throw new NumeroError('ADDRESS_INVALID', `invalid address "${email}": ${parsed.reason}`);
+      const parsed = requireAddress(email);
       await withStore(config(), async (store) => {
         const list = await requireList(store.db, opts.list);
         const outcome = await store.db.transaction().execute(async (trx) => {
@@ -196,9 +194,7 @@ export function registerAudience(program: Command, config: () => Config): void {
     .argument('<email>')
     .requiredOption('-l, --list <name>', 'the list')
     .action(async (email: string, opts: { list: string }) => {
-      const parsed = parseAddress(email);
-      if (!parsed.ok)
-        throw new NumeroError('ADDRESS_INVALID', `invalid address "${email}": ${parsed.reason}`);
+      const parsed = requireAddress(email);
       await withStore(config(), async (store) => {
         const list = await requireList(store.db, opts.list);
         const done = await store.db.transaction().execute(async (trx) => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
-import { NumeroError } from '../errors.ts';
+import { parsePort } from './output.ts';
 
 export function registerPreview(program: Command, config: () => Config): void {
   program
@@ -10,9 +10,7 @@ export function registerPreview(program: Command, config: () => Config): void {
     .option('-H, --host <host>', 'address to bind (loopback unless you say otherwise)', '127.0.0.1')
     .action(async (opts: { port: string; host: string }) => {
       const cfg = config();
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new NumeroError('USAGE', `--port: expected a port number, got "${opts.port}"`);
+      const port = parsePort(opts.port);
       const { resolveSmtp } = await import('../send/smtp.ts');
       const { startPreview } = await import('../server/preview/start.ts');
       const smtp = await resolveSmtp(cfg);

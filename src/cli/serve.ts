@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type Config, requireUnsubscribeSecret } from '../config.ts';
-import { NumeroError } from '../errors.ts';
+import { parsePort } from './output.ts';
 
 export function registerServe(program: Command, config: () => Config): void {
   program
@@ -11,9 +11,7 @@ export function registerServe(program: Command, config: () => Config): void {
     .action(async (opts: { port: string; host: string }) => {
       const cfg = config();
       const secret = requireUnsubscribeSecret(cfg);
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new NumeroError('USAGE', `--port: expected a port number, got "${opts.port}"`);
+      const port = parsePort(opts.port);
       const { listen } = await import('../server/listen.ts');
       const { publicApp } = await import('../server/public/app.ts');
       const { openStore } = await import('../store/db.ts');
