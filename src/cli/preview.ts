@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { parsePort } from './output.ts';
@@ -14,12 +16,23 @@ export function registerPreview(program: Command, config: () => Config): void {
       const { resolveSmtp } = await import('../send/smtp.ts');
       const { startPreview } = await import('../server/preview/start.ts');
       const smtp = await resolveSmtp(cfg);
-      const server = await startPreview({ workspace: cfg, smtp, port, host: opts.host });
+      // Real subscribers join the reader selector when a subscriber store exists (none is created here).
+      const hasStore = Boolean(cfg.databaseUrl) || fs.existsSync(path.join(cfg.dataDir, 'numero.db'));
+      const store = hasStore ? await (await import('../store/db.ts')).openStore(cfg) : null;
+      const { subscriberReaders } = await import('../server/preview/subscribers.ts');
+      const server = await startPreview({
+        workspace: cfg,
+        smtp,
+        port,
+        host: opts.host,
+        subscribers: store ? subscriberReaders(store) : undefined,
+      });
       console.log(`numero preview on ${server.url}/ (watching ${cfg.issuesDir} and ${cfg.templatesDir})`);
       console.log(`test sends go to ${smtp.description}`);
       const stop = async () => {
         await server.close();
         await smtp.close();
+        await store?.close();
         process.exit(0);
       };
       process.once('SIGINT', stop);

@@ -259,3 +259,22 @@ export async function subscriberById(db: Db, id: number): Promise<SubscriberRow 
     .where('id', '=', id)
     .executeTakeFirst();
 }
+
+/** A few real readers (active on some list) for the editor's preview. */
+export async function previewSubscribers(db: Db, limit = 20): Promise<SubscriberRow[]> {
+  return db
+    .selectFrom('subscribers as s')
+    .select(['s.id', 's.email', 's.email_normalized', 's.name', 's.attributes'])
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('memberships as m')
+          .select('m.list_id')
+          .whereRef('m.subscriber_id', '=', 's.id')
+          .where('m.status', '=', 'active'),
+      ),
+    )
+    .orderBy('s.id')
+    .limit(limit)
+    .execute();
+}

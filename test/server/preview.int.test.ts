@@ -6,9 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listIssueFiles } from '../../src/content/load.ts';
 import { typeset } from '../../src/content/typography.ts';
 import { type PreviewServer, startPreview } from '../../src/server/preview/start.ts';
+import { subscriberReaders } from '../../src/server/preview/subscribers.ts';
+import { createList, insertMemberships, insertSubscribers } from '../../src/store/audience.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { ISSUES_DIR, PUBLIC_URL, ROOT, sourceHeadings, TEMPLATES_DIR } from '../helpers/fixtures.ts';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.ts';
+import { freshStore } from '../helpers/stores.ts';
 
 const SLUG = '2025-10-02-numero-37';
 let tmp: string;
@@ -139,6 +142,43 @@ describe('numero preview in Chromium', () => {
     const shown = await (await fetch(target)).text();
     expect(shown).toContain('invalid address &quot;pas une adresse&quot;');
     expect(sink.messages).toHaveLength(before);
+  });
+
+  it('offers real subscribers from the store in the reader selector, and renders for them', async () => {
+    const t = await freshStore('sqlite');
+    const list = await createList(t.store.db, 'lecteurs');
+    const [s] = await insertSubscribers(t.store.db, [
+      {
+        email: 'dana@example.kz',
+        email_normalized: 'dana@example.kz',
+        name: 'Dana Sadykova',
+        attributes: '{}',
+      },
+    ]);
+    await insertMemberships(t.store.db, [
+      { list_id: list.id, subscriber_id: s?.id ?? 0, status: 'active', source: 'test' },
+    ]);
+    const withStore = await startPreview({
+      workspace: { issuesDir: tmp, templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL },
+      smtp: { url: sink.url },
+      port: 0,
+      host: '127.0.0.1',
+      subscribers: subscriberReaders(t.store),
+    });
+    try {
+      const p = await browser.newPage();
+      await p.route('**/*', (r) => (r.request().url().startsWith(withStore.url) ? r.continue() : r.abort()));
+      await p.goto(`${withStore.url}/preview/${SLUG}`);
+      const option = p.locator('select[name="reader"] option', { hasText: 'dana@example.kz' });
+      expect(await option.count()).toBe(1);
+      await p.selectOption('select[name="reader"]', `subscriber-${s?.id}`);
+      await p.waitForURL(/reader=subscriber-/);
+      await p.frameLocator('iframe[name="desktop"]').getByText('Bonjour Dana,').waitFor();
+      await p.close();
+    } finally {
+      await withStore.close();
+      await t.dispose();
+    }
   });
 
   it('serves the public web version without reader data, and no file outside the issues folder', async () => {

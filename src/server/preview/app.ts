@@ -4,7 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import { checkIssue, hasErrors } from '../../check/check.ts';
 import { listTemplates } from '../../content/load.ts';
 import { NumeroError } from '../../errors.ts';
-import { Personalizer } from '../../render/personalize.ts';
+import { Personalizer, type Reader } from '../../render/personalize.ts';
 import { SAMPLE_READERS, sampleLinks } from '../../render/sample-readers.ts';
 import { sendTest } from '../../send/test-send.ts';
 import { webVersionRoutes } from '../web-version.ts';
@@ -17,7 +17,11 @@ export interface PreviewDeps {
   live: LiveReload;
   /** Where "send a test" delivers. */
   smtpUrl: string;
+  /** Real subscribers to preview with, when there is a subscriber store. */
+  subscribers?: () => Promise<PreviewReader[]>;
 }
+
+export type PreviewReader = Reader & { id: string };
 
 /** The editor's preview: index, issue page with frames, plain text, live reload, test sends. */
 export function previewApp(deps: PreviewDeps): Hono {
@@ -41,13 +45,19 @@ export function previewApp(deps: PreviewDeps): Hono {
     }),
   );
 
+  /** The built-in sample readers, then real subscribers when there is a subscriber store. */
+  async function readers(): Promise<PreviewReader[]> {
+    return [...SAMPLE_READERS, ...(deps.subscribers ? await deps.subscribers() : [])];
+  }
+
   /** Renders one issue for the selected template and sample reader, or says what is wrong. */
   async function preview(slug: string, template: string | undefined, readerId: string | undefined) {
     const file = issueFileForSlug(ws, slug);
     if (!file) return null;
     const templates = listTemplates(ws.templatesDir);
     const chosenTemplate = template && templates.includes(template) ? template : undefined;
-    const reader = SAMPLE_READERS.find((r) => r.id === readerId) ?? SAMPLE_READERS[0];
+    const all = await readers();
+    const reader = all.find((r) => r.id === readerId) ?? all[0];
     const loaded = tryLoadContext(ws);
     if (!loaded.ok || !reader) {
       return {
@@ -96,7 +106,7 @@ export function previewApp(deps: PreviewDeps): Hono {
         file: p.report?.file ?? p.file,
         templates: p.templates,
         template: p.template ?? issue?.meta.template ?? p.templates[0] ?? '',
-        readers: SAMPLE_READERS.map((r) => ({
+        readers: (await readers()).map((r) => ({
           id: r.id,
           label: r.firstName ? `${r.firstName} ${r.lastName ?? ''} <${r.email}>` : `(no name) <${r.email}>`,
         })),
@@ -144,7 +154,7 @@ export function previewApp(deps: PreviewDeps): Hono {
       `/preview/${encodeURIComponent(slug)}?template=${encodeURIComponent(template ?? '')}&reader=${encodeURIComponent(readerId ?? '')}&${extra}`;
     const p = await preview(slug, template, readerId);
     if (!p) return c.text('Not found', 404);
-    const reader = SAMPLE_READERS.find((r) => r.id === p.reader);
+    const reader = (await readers()).find((r) => r.id === p.reader);
     if (!p.report?.compiled || !p.report.issue || !reader || hasErrors(p.report)) {
       return c.redirect(
         back(`test_error=${encodeURIComponent('The issue has errors: fix them before sending a test.')}`),

@@ -1,7 +1,7 @@
 import type { SmtpTarget } from '../../send/smtp.ts';
 import { type Listening, listen } from '../listen.ts';
 import type { Workspace } from '../workspace.ts';
-import { previewApp } from './app.ts';
+import { type PreviewDeps, previewApp } from './app.ts';
 import { LiveReload } from './live.ts';
 
 export interface PreviewServer extends Listening {
@@ -14,11 +14,12 @@ export async function startPreview(opts: {
   smtp: Pick<SmtpTarget, 'url'>;
   port: number;
   host: string;
+  subscribers?: PreviewDeps['subscribers'];
 }): Promise<PreviewServer> {
   const live = new LiveReload([opts.workspace.issuesDir, opts.workspace.templatesDir]);
   await live.ready();
   const server = await listen(
-    previewApp({ workspace: opts.workspace, live, smtpUrl: opts.smtp.url }),
+    previewApp({ workspace: opts.workspace, live, smtpUrl: opts.smtp.url, subscribers: opts.subscribers }),
     opts.port,
     opts.host,
   );
