@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueCampaign } from '../../src/cli/send-run.ts';
+import { controlCampaign, queueCampaign } from '../../src/cli/send-run.ts';
 import { unsubscribe } from '../../src/events/unsubscribe.ts';
 import { listen } from '../../src/server/listen.ts';
 import { publicApp } from '../../src/server/public/app.ts';
@@ -167,6 +167,49 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
         )
       ).size,
     ).toBe(0);
+  });
+
+  it('--at holds every message until the scheduled time', async () => {
+    h = await createHarness({ readers: 30 });
+    await h.startWorker();
+    const at = new Date(Date.now() + 2_500);
+    const queued = await queueCampaign(h.config, {
+      file: path.relative(process.cwd(), ISSUE),
+      list: 'lecteurs',
+      at,
+      again: false,
+    });
+    await queued.close();
+    expect(queued.campaign.state).toBe('queued');
+    await h.waitForState(queued.campaign.id, ['sent']);
+    expect(h.sink.messages).toHaveLength(30);
+    expect(Math.min(...h.sink.messages.map((m) => m.at))).toBeGreaterThanOrEqual(at.getTime());
+  });
+
+  it('lets ops retry failed deliveries without resending the others', async () => {
+    const stubborn = new Set(['lecteur4@example.org', 'lecteur9@example.org']);
+    h = await createHarness({
+      readers: 20,
+      env: { SEND_MAX_ATTEMPTS: '2' },
+      sink: {
+        behaviour: (rcpt) =>
+          stubborn.has(rcpt) ? { code: 451, message: '4.3.0 Temporary local problem' } : null,
+      },
+    });
+    const queued = await send(h);
+    await queued.close();
+    await h.startWorker();
+    await h.waitForState(queued.campaign.id, ['sent']);
+    expect(await deliveryCounts(h.store.db, queued.campaign.id)).toMatchObject({ sent: 18, failed: 2 });
+    for (const r of stubborn) expect(h.sink.attempts.get(r)).toBe(2);
+
+    h.sink.setBehaviour(undefined); // the receiving side is fixed
+    await controlCampaign(h.config, 'retry', queued.campaign.id);
+    await h.waitForState(queued.campaign.id, ['sent']);
+    const per = receivedPerReader(h.sink);
+    expect(per.size).toBe(20);
+    expect([...per.values()].every((n) => n === 1)).toBe(true);
+    expect(await deliveryCounts(h.store.db, queued.campaign.id)).toMatchObject({ sent: 20, failed: 0 });
   });
 
   it('retries a reader alone after a 421 on 20 % of first attempts: everyone gets it once, attempts counted', async () => {
