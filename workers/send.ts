@@ -70,6 +70,7 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       maxAttempts: s.maxAttempts,
       flushEvery: 20,
       throttleWaitMs: s.throttleWaitMs,
+      staleClaimMs: s.lockMs,
       policyPauseShare: s.policyPauseShare,
       policyMinAttempts: 20,
     },

@@ -6,6 +6,7 @@ import { Personalizer } from '../render/personalize.ts';
 import { type Db, findListById, insertEvents, suppress, transitionMembership } from '../store/audience.ts';
 import {
   type CampaignRow,
+  type Claimable,
   campaignById,
   claimDeliveries,
   type DeliveryOutcome,
@@ -41,6 +42,8 @@ export interface SendDeps {
     /** Outcomes are written every this many messages (and at the end). */
     flushEvery: number;
     throttleWaitMs: number;
+    /** A row left `sending` longer than this belongs to a dead run (the queue's lock period). */
+    staleClaimMs: number;
     policyPauseShare: number;
     policyMinAttempts: number;
   };
@@ -99,14 +102,12 @@ export async function sendDeliveries(
 
   const isRetry = 'deliveryId' in job;
   const where = isRetry ? { deliveryId: job.deliveryId } : { batchNo: job.batch };
-  // A batch re-run (worker died, Redis lost the job) also takes the rows its earlier run had claimed.
-  const rows = await deliveriesToSend(
-    store.db,
-    ctx.row.id,
-    ctx.row.list_id,
-    where,
-    isRetry ? ['retrying', 'sending'] : ['pending', 'sending'],
-  );
+  // A re-run (worker died, Redis lost the job) also takes the rows an earlier, dead run had claimed.
+  const claimable: Claimable = {
+    status: isRetry ? 'retrying' : 'pending',
+    staleBefore: new Date(Date.now() - settings.staleClaimMs).toISOString(),
+  };
+  const rows = await deliveriesToSend(store.db, ctx.row.id, ctx.row.list_id, where, claimable);
 
   const gone = rows.filter((r) => r.membership !== 'active' || r.suppressed !== null);
   await markSkipped(
@@ -119,7 +120,7 @@ export async function sendDeliveries(
     await claimDeliveries(
       store.db,
       toSend.map((r) => r.id),
-      isRetry ? ['retrying', 'sending'] : ['pending', 'sending'],
+      claimable,
     ),
   );
   const queue = toSend.filter((r) => claimed.has(r.id));

@@ -137,7 +137,7 @@ export async function deliveriesToSend(
   campaignId: number,
   listId: number,
   where: { batchNo: number } | { deliveryId: number },
-  statuses: readonly DeliveryStatus[],
+  claimable: Claimable,
 ): Promise<DeliveryToSend[]> {
   let q = db
     .selectFrom('deliveries as d')
@@ -159,16 +159,31 @@ export async function deliveriesToSend(
       'x.reason as suppressed',
     ])
     .where('d.campaign_id', '=', campaignId)
-    .where('d.status', 'in', statuses);
+    .where((eb) =>
+      eb.or([
+        eb('d.status', '=', claimable.status),
+        eb.and([eb('d.status', '=', 'sending'), eb('d.claimed_at', '<', claimable.staleBefore)]),
+      ]),
+    );
   q = 'batchNo' in where ? q.where('d.batch_no', '=', where.batchNo) : q.where('d.id', '=', where.deliveryId);
   return q.orderBy('d.id').execute();
 }
 
 /** Claims rows for sending (before any SMTP traffic): only rows still in one of `from`. */
+/**
+ * Which rows a job may take: those in `status` (pending for a batch, retrying for a retry), and rows
+ * left `sending` by a run that is gone — claimed before `staleBefore` (one lock period ago), so a row
+ * another live job is sending right now is never taken.
+ */
+export interface Claimable {
+  status: 'pending' | 'retrying';
+  staleBefore: string;
+}
+
 export async function claimDeliveries(
   db: Db,
   ids: readonly number[],
-  from: readonly DeliveryStatus[],
+  claimable: Claimable,
 ): Promise<number[]> {
   if (!ids.length) return [];
   const at = now();
@@ -176,7 +191,12 @@ export async function claimDeliveries(
     .updateTable('deliveries')
     .set({ status: 'sending', attempts: sql`attempts + 1`, claimed_at: at, updated_at: at })
     .where('id', 'in', ids)
-    .where('status', 'in', from)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', claimable.status),
+        eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', claimable.staleBefore)]),
+      ]),
+    )
     .returning('id')
     .execute();
   return claimed.map((r) => r.id);

@@ -99,6 +99,27 @@ describe('sending survives crashes and misbehaving servers', () => {
     });
   }, 180_000);
 
+  it('never takes a row another live job is sending; takes it once its claim is older than the lock', async () => {
+    h = await createHarness({ readers: 40, env: { SEND_LOCK_MS: '3000' } });
+    const queued = await send(h);
+    await queued.close();
+    const target = h.readers[5];
+    if (!target) throw new Error('no reader');
+    const claimedAt = Date.now();
+    // As if a retry job elsewhere were sending to this reader right now.
+    await h.store.db
+      .updateTable('deliveries')
+      .set({ status: 'sending', attempts: 1, claimed_at: new Date(claimedAt).toISOString() })
+      .where('subscriber_id', '=', target.id)
+      .execute();
+    await h.startWorker({ SEND_LOCK_MS: '3000' });
+    await h.waitForState(queued.campaign.id, ['sent']);
+    const mine = h.sink.messages.filter((m) => m.envelope.to[0] === target.email);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.at).toBeGreaterThanOrEqual(claimedAt + 3000);
+    expect(receivedPerReader(h.sink).size).toBe(40);
+  }, 120_000);
+
   it('on SIGTERM a worker finishes its in-flight messages and records them before it exits', async () => {
     h = await createHarness({ readers: 300, sink: { delayMs: 15 } });
     const queued = await send(h);
