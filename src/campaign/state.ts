@@ -1,4 +1,3 @@
-import { NumeroError } from '../errors.ts';
 import type { CampaignState } from '../store/schema.ts';
 
 /**
@@ -17,10 +16,6 @@ const MOVES: Record<CampaignState, readonly CampaignState[]> = {
 
 export function canMove(from: CampaignState, to: CampaignState): boolean {
   return MOVES[from].includes(to);
-}
-
-export function assertMove(id: number, from: CampaignState, to: CampaignState): void {
-  if (!canMove(from, to)) throw new NumeroError('USAGE', `campaign ${id} is ${from}: it cannot become ${to}`);
 }
 
 /** States from which `to` is reachable: the WHERE of a conditional update. */

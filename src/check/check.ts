@@ -46,7 +46,7 @@ export async function checkIssue(
   ctx: ParseContext,
   options: CheckOptions,
 ): Promise<CheckReport> {
-  const { issue, diagnostics } = readIssue(file, ctx);
+  const { issue, diagnostics, source } = readIssue(file, ctx);
   const report: CheckReport = {
     file: issue?.file ?? file,
     issue,
@@ -55,7 +55,6 @@ export async function checkIssue(
     textBytes: null,
     compiled: null,
   };
-  const source = fs.readFileSync(file, 'utf8');
   const displayFile = diagnostics[0]?.file ?? issue?.file ?? file;
   const add = (severity: Diagnostic['severity'], line: number | undefined, field: string, message: string) =>
     report.diagnostics.push({ severity, file: displayFile, line, field, message });

@@ -6,6 +6,7 @@ import { exportMembers } from '../audience/export.ts';
 import { importCsv } from '../audience/import.ts';
 import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
+import { unsubscribe } from '../events/unsubscribe.ts';
 import {
   createList,
   insertEvents,
@@ -197,16 +198,10 @@ export function registerAudience(program: Command, config: () => Config): void {
       const parsed = requireAddress(email);
       await withStore(config(), async (store) => {
         const list = await requireList(store.db, opts.list);
-        const done = await store.db.transaction().execute(async (trx) => {
-          const [sub] = await subscribersByNormalized(trx, [parsed.normalized]);
-          if (!sub) return false;
-          const changed = await transitionMembership(trx, list.id, sub.id, ['active'], 'unsubscribed');
-          if (changed)
-            await insertEvents(trx, [
-              { type: 'unsubscribed', list_id: list.id, subscriber_id: sub.id, reason: 'cli' },
-            ]);
-          return changed;
-        });
+        const [sub] = await subscribersByNormalized(store.db, [parsed.normalized]);
+        const done = sub
+          ? await unsubscribe(store, { listId: list.id, subscriberId: sub.id, campaignId: null }, 'cli')
+          : false;
         console.log(
           done
             ? `${parsed.address} unsubscribed from ${list.name}`

@@ -46,10 +46,10 @@ export function displayPath(file: string): string {
 export function readIssue(
   file: string,
   ctx: ParseContext,
-): { issue: Issue | null; diagnostics: Diagnostic[] } {
+): { issue: Issue | null; diagnostics: Diagnostic[]; source: string } {
   if (!fs.existsSync(file)) throw new NumeroError('ISSUE_NOT_FOUND', `${displayPath(file)}: no such file`);
   const source = fs.readFileSync(file, 'utf8');
-  return parseIssue(source, displayPath(file), path.basename(file, '.md'), ctx);
+  return { ...parseIssue(source, displayPath(file), path.basename(file, '.md'), ctx), source };
 }
 
 /** Reads one issue or throws every error it has. */

@@ -1,4 +1,4 @@
-import type { Heading, Root, RootContent, Yaml } from 'mdast';
+import type { Root, RootContent, Yaml } from 'mdast';
 import type { ContainerDirective } from 'mdast-util-directive';
 import { toString as mdToString } from 'mdast-util-to-string';
 import remarkDirective from 'remark-directive';
@@ -202,8 +202,4 @@ function uniqueId(base: string, sections: Section[]): string {
   let id = base;
   for (let n = 2; sections.some((s) => s.id === id); n++) id = `${base}-${n}`;
   return id;
-}
-
-export function headingText(h: Heading): string {
-  return mdToString(h).trim();
 }

@@ -1,4 +1,4 @@
-import { insertEvents, membership, transitionMembership } from '../store/audience.ts';
+import { insertEvents, transitionMembership } from '../store/audience.ts';
 import type { Store } from '../store/db.ts';
 import { type UnsubscribeClaims, verifyUnsubscribeToken } from './unsubscribe-token.ts';
 
@@ -44,10 +44,6 @@ async function changeMembership(
     }
     return changed;
   });
-}
-
-export async function membershipStatus(store: Store, claims: UnsubscribeClaims) {
-  return membership(store.db, claims.listId, claims.subscriberId);
 }
 
 /**

@@ -252,14 +252,6 @@ export async function membership(
   return row?.status;
 }
 
-export async function subscriberById(db: Db, id: number): Promise<SubscriberRow | undefined> {
-  return db
-    .selectFrom('subscribers')
-    .select(['id', 'email', 'email_normalized', 'name', 'attributes'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-}
-
 /** A few real readers (active on some list) for the editor's preview. */
 export async function previewSubscribers(db: Db, limit = 20): Promise<SubscriberRow[]> {
   return db
