@@ -31,6 +31,9 @@ export async function openStore(opts: { databaseUrl?: string | undefined; dataDi
   let store: Store;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle client can be cut by the server (restart, admin command); pg reports it on the pool and
+    // an unhandled 'error' would end the process. The pool drops that client; the next query reconnects.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(url);
     store = {
