@@ -13,11 +13,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
-import { checkIssue } from '../src/check/check.ts';
+import { prepareIssue } from '../src/check/check.ts';
 import { loadContext } from '../src/content/load.ts';
 import { unsubscribeLinks } from '../src/events/list-unsubscribe.ts';
-import { freePort, startRedisServer } from '../src/queue/redis.ts';
 import { Personalizer } from '../src/render/personalize.ts';
+import { freePort, startRedisServer } from '../src/runtime/redis-server.ts';
 import { createList, insertMemberships, insertSubscribers } from '../src/store/audience.ts';
 import { campaignById } from '../src/store/campaigns.ts';
 import { openStore } from '../src/store/db.ts';
@@ -50,7 +50,7 @@ const peakRss = (stderr: string) => Number(/peak-rss-kb (\d+)/.exec(stderr)?.[1]
 
 async function bareLoop(n: number, smtpUrl: string): Promise<number> {
   const dirs = { issuesDir: path.join(ROOT, 'issues'), templatesDir: path.join(ROOT, 'templates') };
-  const report = await checkIssue(ISSUE, loadContext(dirs), { ...dirs, publicUrl: PUBLIC_URL });
+  const report = await prepareIssue(ISSUE, loadContext(dirs), { ...dirs, publicUrl: PUBLIC_URL });
   if (!report.compiled) throw new Error('issue did not render');
   const p = new Personalizer(report.compiled);
   const u = new URL(smtpUrl);

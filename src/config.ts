@@ -68,6 +68,14 @@ const EnvSchema = z.object({
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** How long a worker holds a batch job before others may take it back (BullMQ lock). */
   SEND_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** Bearer token (or login password) of the ops dashboard and /metrics on `numero serve`. Secret. */
+  OPS_TOKEN: z
+    .string()
+    .min(24, { error: 'must be at least 24 characters (openssl rand -hex 24)' })
+    .optional(),
+  /** A worker's /metrics, /healthz and /readyz port; unset = none. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -83,6 +91,9 @@ export interface Config {
   readonly unsubscribeMailtoDomain: string | null;
   readonly unsubscribeRateLimit: number;
   readonly redisUrl: string | undefined;
+  readonly opsToken: string | undefined;
+  /** Where a worker serves its metrics and health, or null. */
+  readonly metrics: { port: number; host: string } | null;
   readonly logLevel: string;
   readonly send: SendConfig;
 }
@@ -126,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     unsubscribeMailtoDomain: e.UNSUBSCRIBE_MAILTO_DOMAIN ?? mailDomainOf(e.PUBLIC_URL),
     unsubscribeRateLimit: e.UNSUBSCRIBE_RATE_LIMIT,
     redisUrl: e.REDIS_URL,
+    opsToken: e.OPS_TOKEN,
+    metrics: e.METRICS_PORT === undefined ? null : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     logLevel: e.LOG_LEVEL,
     send: Object.freeze({
       provider: e.SEND_PROVIDER,

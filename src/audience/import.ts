@@ -3,19 +3,16 @@ import { parse } from 'csv-parse';
 import { parseAddress } from '../_shared/address.ts';
 import { NumeroError } from '../errors.ts';
 import {
-  type EventInput,
-  insertEvents,
-  insertMemberships,
   insertSubscribers,
   type List,
   membershipsOf,
   requireList,
   subscribersByNormalized,
   suppressedAmong,
-  transitionMembership,
   updateSubscriber,
 } from '../store/audience.ts';
 import type { Store } from '../store/db.ts';
+import { joinList, resubscribe } from './membership.ts';
 
 export const BATCH_ROWS = 1000;
 
@@ -154,7 +151,7 @@ async function applyBatch(
   list: List,
   rows: Row[],
   summary: ImportSummary,
-  resubscribe: boolean,
+  resubscribeAll: boolean,
 ) {
   // Duplicates within the batch merge into the first occurrence, in file order.
   const merged = new Map<string, Row>();
@@ -178,7 +175,6 @@ async function applyBatch(
       list.id,
       [...existing.values()].map((s) => s.id),
     );
-    const events: EventInput[] = [];
     const newSubscribers: Row[] = [];
     const newMembers: number[] = [];
 
@@ -211,14 +207,12 @@ async function applyBatch(
       if (status === 'active') {
         if (changed) summary.updated++;
         else summary.unchanged++;
-      } else if (status === 'unsubscribed' && resubscribe && !suppressed.has(row.normalized)) {
-        await transitionMembership(trx, list.id, sub.id, ['unsubscribed'], 'active');
-        events.push({
-          type: 'resubscribed',
-          list_id: list.id,
-          subscriber_id: sub.id,
-          reason: 'import --resubscribe',
-        });
+      } else if (status === 'unsubscribed' && resubscribeAll && !suppressed.has(row.normalized)) {
+        await resubscribe(
+          trx,
+          { listId: list.id, subscriberId: sub.id, campaignId: null },
+          'import --resubscribe',
+        );
         summary.resubscribed++;
       } else {
         summary.kept++;
@@ -235,14 +229,8 @@ async function applyBatch(
       })),
     );
     const ids = [...inserted.map((s) => s.id), ...newMembers];
-    await insertMemberships(
-      trx,
-      ids.map((id) => ({ list_id: list.id, subscriber_id: id, status: 'active' as const, source: 'import' })),
-    );
-    for (const id of ids)
-      events.push({ type: 'subscribed', list_id: list.id, subscriber_id: id, reason: 'import' });
+    await joinList(trx, list.id, ids, 'import');
     summary.added += ids.length;
-    await insertEvents(trx, events);
   });
   // A repeated row is compared with the merged first one: same data, nothing more to do.
   summary.unchanged += dupes.length;

@@ -1,22 +1,19 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import type { CheckReport } from '../check/check.ts';
+import type { ReadyIssue } from '../check/check.ts';
 import { NumeroError } from '../errors.ts';
 import type { List } from '../store/audience.ts';
 import {
-  audiencePage,
   type CampaignRow,
   campaignById,
   campaignsOfIssue,
   insertCampaign,
-  insertDeliveries,
   setCampaignSize,
 } from '../store/campaigns.ts';
 import type { Store } from '../store/db.ts';
+import { audiencePage, insertDeliveries } from '../store/deliveries.ts';
 
 export interface CreateCampaignOptions {
-  file: string;
-  report: CheckReport;
+  /** The issue as prepared once: its compiled form and the hash of the file as read. */
+  prepared: ReadyIssue;
   list: List;
   batchSize: number;
   provider: string;
@@ -32,9 +29,7 @@ export interface CreateCampaignOptions {
  * flat at any list size. Refuses to send the same issue to the same list twice without `again`.
  */
 export async function createCampaign(store: Store, o: CreateCampaignOptions): Promise<CampaignRow> {
-  const { report } = o;
-  if (!report.issue || !report.compiled)
-    throw new NumeroError('ISSUE_INVALID', `${o.file}: the issue did not render`);
+  const report = o.prepared;
   const slug = report.issue.slug;
   const previous = (await campaignsOfIssue(store.db, slug, o.list.id)).filter((c) => c.state !== 'cancelled');
   const unfinishedDraft = previous.find((c) => c.state === 'draft');
@@ -52,7 +47,7 @@ export async function createCampaign(store: Store, o: CreateCampaignOptions): Pr
     campaignId = await insertCampaign(store.db, {
       issue_file: report.file,
       issue_slug: slug,
-      content_hash: createHash('sha256').update(fs.readFileSync(o.file)).digest('hex'),
+      content_hash: report.contentHash,
       list_id: o.list.id,
       subject: report.compiled.subject,
       state: 'draft',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Root } from 'mdast';
@@ -5,7 +6,7 @@ import { visit } from 'unist-util-visit';
 import type { Issue } from '../content/issue.ts';
 import { readIssue } from '../content/load.ts';
 import type { ParseContext } from '../content/parse.ts';
-import { type Diagnostic, NumeroError } from '../errors.ts';
+import { type Diagnostic, InvalidFileError, NumeroError } from '../errors.ts';
 import { type CompiledIssue, compileIssue } from '../render/compile.ts';
 import { isRelativeUrl } from '../render/fragments.ts';
 import { CLIP_LIMIT_BYTES } from '../render/limits.ts';
@@ -22,8 +23,12 @@ export interface CheckOptions {
   template?: string | undefined;
 }
 
+/** An issue read once, parsed, linted and compiled: what send, the preview and the web version use. */
 export interface CheckReport {
   file: string;
+  /** The file's text as read (once) and its SHA-256: what a campaign records it sent. */
+  source: string;
+  contentHash: string;
   issue: Issue | null;
   diagnostics: Diagnostic[];
   /** Size of the personalised HTML for a sample reader, when the issue rendered. */
@@ -37,11 +42,32 @@ export function hasErrors(report: CheckReport): boolean {
   return report.diagnostics.some((d) => d.severity === 'error');
 }
 
+export type PreparedIssue = CheckReport;
+
+/** A prepared issue with no error: its issue and compiled form are there. */
+export type ReadyIssue = CheckReport & { issue: Issue; compiled: CompiledIssue };
+
+/** The issue ready to send, or an InvalidFileError with every error (file, line, field). */
+export function requireReady(p: PreparedIssue): ReadyIssue {
+  if (hasErrors(p) || !p.issue || !p.compiled) {
+    const errors = p.diagnostics.filter((d) => d.severity === 'error');
+    throw new InvalidFileError(
+      'ISSUE_INVALID',
+      errors.length
+        ? errors
+        : [{ severity: 'error', file: p.file, field: 'issue', message: 'did not render' }],
+    );
+  }
+  return p as ReadyIssue;
+}
+
 /**
- * Validates and lints one issue: front matter, structure, links and images, merge fields, and the
- * size of the rendered HTML. Errors stop a send; warnings are advice.
+ * Reads one issue file once, parses it, lints it (front matter, structure, links and images, merge
+ * fields) and compiles it with its template, checking the size of the result. `numero check` prints
+ * the diagnostics; `send`, the preview and the web version use the compiled issue. Errors stop a
+ * send; warnings are advice.
  */
-export async function checkIssue(
+export async function prepareIssue(
   file: string,
   ctx: ParseContext,
   options: CheckOptions,
@@ -49,6 +75,8 @@ export async function checkIssue(
   const { issue, diagnostics, source } = readIssue(file, ctx);
   const report: CheckReport = {
     file: issue?.file ?? file,
+    source,
+    contentHash: createHash('sha256').update(source).digest('hex'),
     issue,
     diagnostics: [...diagnostics],
     htmlBytes: null,
@@ -106,6 +134,9 @@ export async function checkIssue(
   );
   return report;
 }
+
+/** `numero check`'s name for the same step: the lint report is the prepared issue's diagnostics. */
+export const checkIssue = prepareIssue;
 
 type Add = (
   severity: Diagnostic['severity'],

@@ -4,21 +4,10 @@ import type { Command } from 'commander';
 import { stringify } from 'csv-stringify';
 import { exportMembers } from '../audience/export.ts';
 import { importCsv } from '../audience/import.ts';
+import { subscribe, unsubscribe } from '../audience/membership.ts';
 import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
-import { unsubscribe } from '../events/unsubscribe.ts';
-import {
-  createList,
-  insertEvents,
-  insertMemberships,
-  insertSubscribers,
-  listCounts,
-  membershipsOf,
-  requireList,
-  subscribersByNormalized,
-  suppressedAmong,
-  transitionMembership,
-} from '../store/audience.ts';
+import { createList, listCounts, requireList, subscribersByNormalized } from '../store/audience.ts';
 import { openStore, type Store } from '../store/db.ts';
 import { MEMBERSHIP_STATUSES, type MembershipStatus } from '../store/schema.ts';
 import { requireAddress } from './output.ts';
@@ -143,49 +132,24 @@ export function registerAudience(program: Command, config: () => Config): void {
       const parsed = requireAddress(email);
       await withStore(config(), async (store) => {
         const list = await requireList(store.db, opts.list);
-        const outcome = await store.db.transaction().execute(async (trx) => {
-          if ((await suppressedAmong(trx, [parsed.normalized])).size)
-            return 'is suppressed (bounced or complained): not added';
-          let [sub] = await subscribersByNormalized(trx, [parsed.normalized]);
-          if (!sub) {
-            const [created] = await insertSubscribers(trx, [
-              {
-                email: parsed.address,
-                email_normalized: parsed.normalized,
-                name: opts.name ?? null,
-                attributes: '{}',
-              },
-            ]);
-            if (!created) throw new Error('insert returned nothing');
-            sub = {
-              id: created.id,
-              email: parsed.address,
-              email_normalized: parsed.normalized,
-              name: opts.name ?? null,
-              attributes: '{}',
-            };
-          }
-          const status = (await membershipsOf(trx, list.id, [sub.id])).get(sub.id);
-          if (status === 'active') return 'is already subscribed';
-          if (status === undefined) {
-            await insertMemberships(trx, [
-              { list_id: list.id, subscriber_id: sub.id, status: 'active', source: 'cli' },
-            ]);
-            await insertEvents(trx, [
-              { type: 'subscribed', list_id: list.id, subscriber_id: sub.id, reason: 'cli' },
-            ]);
-            return 'added';
-          }
-          if (status === 'unsubscribed' && opts.resubscribe) {
-            await transitionMembership(trx, list.id, sub.id, ['unsubscribed'], 'active');
-            await insertEvents(trx, [
-              { type: 'resubscribed', list_id: list.id, subscriber_id: sub.id, reason: 'cli --resubscribe' },
-            ]);
-            return 'resubscribed';
-          }
-          return `is ${status}: not re-activated${status === 'unsubscribed' ? ' (use --resubscribe if they asked to come back)' : ''}`;
+        const outcome = await subscribe(store.db, {
+          listId: list.id,
+          address: parsed,
+          name: opts.name ?? null,
+          source: 'cli',
+          resubscribe: opts.resubscribe ?? false,
         });
-        console.log(`${parsed.address} ${outcome}`);
+        const said = {
+          added: 'added',
+          resubscribed: 'resubscribed',
+          already: 'is already subscribed',
+          suppressed: 'is suppressed (bounced or complained): not added',
+          kept:
+            outcome.kind === 'kept'
+              ? `is ${outcome.status}: not re-activated${outcome.status === 'unsubscribed' ? ' (use --resubscribe if they asked to come back)' : ''}`
+              : '',
+        }[outcome.kind];
+        console.log(`${parsed.address} ${said}`);
       });
     });
 
@@ -200,7 +164,7 @@ export function registerAudience(program: Command, config: () => Config): void {
         const list = await requireList(store.db, opts.list);
         const [sub] = await subscribersByNormalized(store.db, [parsed.normalized]);
         const done = sub
-          ? await unsubscribe(store, { listId: list.id, subscriberId: sub.id, campaignId: null }, 'cli')
+          ? await unsubscribe(store.db, { listId: list.id, subscriberId: sub.id, campaignId: null }, 'cli')
           : false;
         console.log(
           done

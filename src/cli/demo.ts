@@ -3,9 +3,9 @@ import path from 'node:path';
 import { importCsv } from '../audience/import.ts';
 import type { Config } from '../config.ts';
 import { listIssueFiles } from '../content/load.ts';
+import { startRuntime } from '../runtime/services.ts';
 import { createList, findList } from '../store/audience.ts';
 import { followCampaign, queueCampaign } from './send-run.ts';
-import { startRuntime } from './worker-run.ts';
 
 const FIRST = [
   'Aigerim',

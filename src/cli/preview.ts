@@ -13,7 +13,7 @@ export function registerPreview(program: Command, config: () => Config): void {
     .action(async (opts: { port: string; host: string }) => {
       const cfg = config();
       const port = parsePort(opts.port);
-      const { resolveSmtp } = await import('../send/smtp.ts');
+      const { resolveSmtp } = await import('../runtime/smtp-target.ts');
       const { startPreview } = await import('../server/preview/start.ts');
       const smtp = await resolveSmtp(cfg);
       // Real subscribers join the reader selector when a subscriber store exists (none is created here).
@@ -26,6 +26,13 @@ export function registerPreview(program: Command, config: () => Config): void {
         port,
         host: opts.host,
         subscribers: store ? subscriberReaders(store) : undefined,
+        // Test copies are built and signed as real sends are.
+        sending: {
+          secret: cfg.unsubscribeSecret ?? null,
+          mailtoDomain: cfg.unsubscribeMailtoDomain,
+          bounceDomain: cfg.send.bounceDomain,
+          dkim: cfg.send.dkim,
+        },
       });
       console.log(`numero preview on ${server.url}/ (watching ${cfg.issuesDir} and ${cfg.templatesDir})`);
       console.log(`test sends go to ${smtp.description}`);

@@ -1,24 +1,43 @@
-import { Queue } from 'bullmq';
 import cliProgress from 'cli-progress';
-import { createCampaign } from '../campaign/create.ts';
-import { checkIssue, hasErrors } from '../check/check.ts';
+import { cancelCampaign, pauseCampaign, resumeCampaign, retryFailed } from '../campaign/control.ts';
+import { parseFailureFilter } from '../campaign/failures.ts';
+import { launchCampaign } from '../campaign/launch.ts';
+import type { CampaignQueue } from '../campaign/queue-port.ts';
+import { campaignProgress, campaignReport, recentProgress } from '../campaign/report.ts';
 import type { Config } from '../config.ts';
-import { loadContext } from '../content/load.ts';
-import { InvalidFileError, NumeroError } from '../errors.ts';
-import { enqueueBatches } from '../queue/enqueue.ts';
-import { queueName } from '../queue/jobs.ts';
-import { redisConnection, resolveRedis } from '../queue/redis.ts';
-import { findListById, requireList } from '../store/audience.ts';
-import {
-  type CampaignRow,
-  campaignById,
-  deliveryCounts,
-  markSkippedPending,
-  moveCampaign,
-  recentCampaigns,
-  requeueFailed,
-} from '../store/campaigns.ts';
+import { NumeroError } from '../errors.ts';
+import { bullCampaignQueue } from '../queue/campaign-queue.ts';
+import { type RedisTarget, resolveRedis } from '../runtime/redis-server.ts';
+import { type CampaignRow, campaignById } from '../store/campaigns.ts';
 import { openStore, type Store } from '../store/db.ts';
+import { formatReport } from './campaign-show.ts';
+
+/**
+ * `numero send`, `campaigns` and `campaign …`: wiring and printing only. The use cases are in
+ * src/campaign/ (launch, control, report); this file opens the store and the queue for them.
+ */
+
+/** The queue on Redis, resolved only when something is enqueued (an invalid issue starts nothing). */
+function lazyQueue(cfg: Config): CampaignQueue & { close(): Promise<void> } {
+  let target: RedisTarget | null = null;
+  let queue: ReturnType<typeof bullCampaignQueue> | null = null;
+  return {
+    get description() {
+      return target?.description ?? 'Redis';
+    },
+    async enqueueBatches(campaignId, provider, batches, delayMs) {
+      if (!queue) {
+        target = await resolveRedis(cfg);
+        queue = bullCampaignQueue(target.url, target.description);
+      }
+      await queue.enqueueBatches(campaignId, provider, batches, delayMs);
+    },
+    async close() {
+      await queue?.close();
+      await target?.stop();
+    },
+  };
+}
 
 export interface Queued {
   store: Store;
@@ -26,55 +45,30 @@ export interface Queued {
   close(): Promise<void>;
 }
 
-/** `numero send` up to the queue: check, render once, snapshot, enqueue. Nothing is queued on error. */
+/** `numero send` up to the queue. Nothing is queued when the issue has an error. */
 export async function queueCampaign(
   cfg: Config,
   o: { file: string; list: string; at: Date | null; again: boolean },
 ): Promise<Queued> {
-  const report = await checkIssue(o.file, loadContext(cfg), cfg);
-  if (hasErrors(report)) {
-    throw new InvalidFileError(
-      'ISSUE_INVALID',
-      report.diagnostics.filter((d) => d.severity === 'error'),
-    );
-  }
   const store = await openStore(cfg);
+  const queue = lazyQueue(cfg);
   try {
-    const list = await requireList(store.db, o.list);
-    const campaign = await createCampaign(store, {
-      file: o.file,
-      report,
-      list,
-      batchSize: cfg.send.batchSize,
-      provider: cfg.send.provider,
-      scheduledAt: o.at,
-      again: o.again,
-    });
-    const redis = await resolveRedis(cfg);
-    const connection = redisConnection(redis.url);
-    const queue = new Queue(queueName(campaign.provider), { connection });
-    try {
-      const delay = o.at ? Math.max(0, o.at.getTime() - Date.now()) : 0;
-      const batches = Array.from({ length: campaign.batches }, (_, i) => i + 1);
-      await enqueueBatches(queue, campaign.id, batches, delay);
-      await moveCampaign(store.db, campaign.id, campaign.total === 0 ? 'sent' : 'queued');
-    } finally {
-      await queue.close();
-      connection.disconnect();
-    }
+    const campaign = await launchCampaign({ store, queue, workspace: cfg, send: cfg.send }, o);
     const when = o.at ? ` for ${o.at.toISOString()}` : '';
+    const progress = await campaignProgress(store.db, campaign);
     console.log(
-      `campaign ${campaign.id}: ${campaign.total} reader(s) of ${list.name} in ${campaign.batches} batch(es) of ${campaign.batch_size}, queued${when} on ${redis.description}`,
+      `campaign ${campaign.id}: ${campaign.total} reader(s) of ${progress.listName} in ${campaign.batches} batch(es) of ${campaign.batch_size}, queued${when} on ${queue.description}`,
     );
     return {
       store,
-      campaign: (await campaignById(store.db, campaign.id)) ?? campaign,
+      campaign,
       close: async () => {
+        await queue.close();
         await store.close();
-        await redis.stop();
       },
     };
   } catch (e) {
+    await queue.close();
     await store.close();
     throw e;
   }
@@ -104,9 +98,8 @@ export async function followCampaign(store: Store, id: number): Promise<void> {
     for (;;) {
       const c = await campaignById(store.db, id);
       if (!c) return;
-      const n = await deliveryCounts(store.db, id);
+      const { counts: n, remaining } = await campaignProgress(store.db, c);
       const failed = n.failed + n.bounced;
-      const remaining = n.pending + n.sending + n.retrying;
       const rate = Math.round(n.sent / Math.max(0.001, (Date.now() - started) / 1000));
       const values = { id, sent: n.sent, failed, remaining, rate };
       if (bar) {
@@ -131,10 +124,18 @@ export async function followCampaign(store: Store, id: number): Promise<void> {
   }
 }
 
-export async function printCampaigns(cfg: Config): Promise<void> {
+async function withStore<T>(cfg: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore(cfg);
   try {
-    const rows = await recentCampaigns(store.db);
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function printCampaigns(cfg: Config): Promise<void> {
+  await withStore(cfg, async (store) => {
+    const rows = await recentProgress(store.db);
     if (!rows.length) return console.log('no campaigns yet: numero send ISSUE --list NAME');
     const head = [
       'id',
@@ -149,57 +150,49 @@ export async function printCampaigns(cfg: Config): Promise<void> {
       'remaining',
     ];
     console.log(head.map((h, i) => h.padEnd(i === 1 ? 28 : 10)).join(''));
-    for (const c of rows) {
-      const n = await deliveryCounts(store.db, c.id);
-      const list = await findListById(store.db, c.list_id);
+    for (const { campaign: c, counts: n, listName, remaining } of rows) {
       const cells = [
         c.id,
         c.issue_slug,
-        list?.name ?? c.list_id,
+        listName,
         c.state,
         c.total,
         n.sent,
         n.failed,
         n.bounced,
         n.skipped,
-        n.pending + n.sending + n.retrying,
+        remaining,
       ];
       console.log(cells.map((v, i) => String(v).padEnd(i === 1 ? 28 : 10)).join(''));
       if (c.state_reason) console.log(`    ${c.state_reason}`);
     }
-  } finally {
-    await store.close();
-  }
+  });
 }
 
-/** Operator controls: state changes only; the workers' reconciler picks them up within seconds. */
+export async function showCampaign(cfg: Config, id: number): Promise<void> {
+  await withStore(cfg, async (store) => {
+    const report = await campaignReport(store.db, id);
+    if (!report) throw new NumeroError('USAGE', `no campaign ${id}`);
+    console.log(formatReport(report));
+  });
+}
+
+export type Action = 'pause' | 'resume' | 'cancel' | 'retry';
+
+/** Operator controls, through the same use cases as the dashboard. */
 export async function controlCampaign(
   cfg: Config,
-  action: 'pause' | 'resume' | 'cancel' | 'retry',
+  action: Action,
   id: number,
+  o: { code?: string | undefined; domain?: string | undefined; dryRun?: boolean } = {},
 ): Promise<void> {
-  const store = await openStore(cfg);
-  try {
-    const c = await campaignById(store.db, id);
-    if (!c) throw new NumeroError('USAGE', `no campaign ${id}`);
-    let moved = false;
-    let note = '';
-    if (action === 'pause') moved = await moveCampaign(store.db, id, 'paused', 'paused by the operator');
-    if (action === 'resume') moved = await moveCampaign(store.db, id, 'queued');
-    if (action === 'cancel') {
-      moved = await moveCampaign(store.db, id, 'cancelled', 'cancelled by the operator');
-      if (moved)
-        note = `, ${await markSkippedPending(store.db, id, 'campaign cancelled')} unsent deliveries skipped`;
-    }
-    if (action === 'retry') {
-      const n = await requeueFailed(store.db, id);
-      note = `, ${n} failed deliveries back in line`;
-      moved = n > 0 && (c.state !== 'sent' || (await moveCampaign(store.db, id, 'queued')));
-    }
-    if (!moved && action !== 'retry')
-      throw new NumeroError('USAGE', `campaign ${id} is ${c.state}: cannot ${action} it`);
-    console.log(`campaign ${id}: ${action} done${note}`);
-  } finally {
-    await store.close();
-  }
+  const filter = action === 'retry' ? parseFailureFilter(o) : {};
+  await withStore(cfg, async (store) => {
+    let message: string;
+    if (action === 'pause') message = await pauseCampaign(store.db, id);
+    else if (action === 'resume') message = await resumeCampaign(store.db, id);
+    else if (action === 'cancel') message = await cancelCampaign(store.db, id);
+    else message = (await retryFailed({ db: store.db }, id, filter, { dryRun: o.dryRun ?? false })).message;
+    console.log(message);
+  });
 }

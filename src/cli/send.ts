@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
 
-/** numero send / worker / campaigns / campaign: thin over campaign/, queue/ and workers/send.ts. */
+function campaignId(value: string): number {
+  const id = Number(value);
+  if (!Number.isInteger(id) || id < 1)
+    throw new NumeroError('USAGE', `expected a campaign id, got "${value}"`);
+  return id;
+}
+
+/** numero send / worker / campaigns / campaign: thin over src/campaign/ and src/runtime/. */
 export function registerSend(program: Command, config: () => Config): void {
   program
     .command('send')
@@ -30,8 +37,8 @@ export function registerSend(program: Command, config: () => Config): void {
     .command('worker')
     .description('run a send worker until SIGTERM (which lets in-flight messages finish)')
     .action(async () => {
-      const { runWorker } = await import('./worker-run.ts');
-      await runWorker(config());
+      const { runWorkerProcess } = await import('../runtime/worker-process.ts');
+      await runWorkerProcess(config());
     });
 
   program
@@ -42,17 +49,37 @@ export function registerSend(program: Command, config: () => Config): void {
       await printCampaigns(config());
     });
 
-  program
+  const campaign = program
     .command('campaign')
-    .description('pause, resume, cancel a campaign, or retry its failed deliveries')
-    .argument('<action>', 'pause | resume | cancel | retry')
+    .description('one campaign: show its failures, pause, resume, cancel, retry failed deliveries');
+  campaign
+    .command('show')
+    .description('totals, failures grouped by SMTP reply and by domain, attempts, why it paused')
     .argument('<id>', 'campaign id')
-    .action(async (action: string, id: string) => {
-      if (!['pause', 'resume', 'cancel', 'retry'].includes(action)) {
-        throw new NumeroError('USAGE', `unknown action "${action}" (pause, resume, cancel, retry)`);
-      }
+    .action(async (id: string) => {
+      const { showCampaign } = await import('./send-run.ts');
+      await showCampaign(config(), campaignId(id));
+    });
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    campaign
+      .command(action)
+      .description(`${action} a campaign`)
+      .argument('<id>', 'campaign id')
+      .action(async (id: string) => {
+        const { controlCampaign } = await import('./send-run.ts');
+        await controlCampaign(config(), action, campaignId(id));
+      });
+  }
+  campaign
+    .command('retry')
+    .description('put failed deliveries back in line (never one sent, bounced or skipped); safe to run twice')
+    .argument('<id>', 'campaign id')
+    .option('--code <code>', 'only those that got this reply: 451, a class such as 4xx, or none')
+    .option('--domain <domain>', 'only those to this recipient domain')
+    .option('--dry-run', 'say how many and which, change nothing')
+    .action(async (id: string, opts: { code?: string; domain?: string; dryRun?: boolean }) => {
       const { controlCampaign } = await import('./send-run.ts');
-      await controlCampaign(config(), action as 'pause' | 'resume' | 'cancel' | 'retry', Number(id));
+      await controlCampaign(config(), 'retry', campaignId(id), opts);
     });
 
   program

@@ -1,4 +1,4 @@
-import { signUnsubscribeToken, type UnsubscribeClaims } from './unsubscribe-token.ts';
+import { signTestToken, signUnsubscribeToken, type UnsubscribeClaims } from './unsubscribe-token.ts';
 
 export interface UnsubscribeLinks {
   /** The page a reader opens from the link in the message. */
@@ -9,10 +9,10 @@ export interface UnsubscribeLinks {
 }
 
 export function unsubscribeLinks(
-  claims: UnsubscribeClaims,
+  claims: UnsubscribeClaims | 'test',
   opts: { secret: string; publicUrl: string; mailtoDomain: string | null },
 ): UnsubscribeLinks {
-  const token = signUnsubscribeToken(claims, opts.secret);
+  const token = claims === 'test' ? signTestToken(opts.secret) : signUnsubscribeToken(claims, opts.secret);
   return {
     token,
     url: `${opts.publicUrl}/unsubscribe/${token}`,

@@ -3,9 +3,10 @@ import type { Personalized } from '../render/personalize.ts';
 import { asciiAddress, buildRaw } from './mime.ts';
 
 export interface MessageParts {
-  campaignId: number;
-  deliveryId: number;
-  subscriberId: number;
+  messageId: string;
+  /** A campaign id, or `test` for an editor's proof copy. */
+  campaignId: string;
+  subscriberId: string;
   listName: string;
   from: string;
   to: { name: string | null; address: string };
@@ -15,6 +16,7 @@ export interface MessageParts {
   domain: string;
   /** VERP return path domain: bounces come back to bounces+CAMPAIGN.SUBSCRIBER@bounceDomain. */
   bounceDomain: string;
+  extraHeaders?: Record<string, string>;
 }
 
 /** Stable per delivery, so a resend after a crash carries the same Message-ID (receivers may dedupe). */
@@ -22,7 +24,12 @@ export function messageIdFor(campaignId: number, deliveryId: number, domain: str
   return `<numero.c${campaignId}.d${deliveryId}@${domain}>`;
 }
 
-export function verpAddress(campaignId: number, subscriberId: number, bounceDomain: string): string {
+/** The domain of a From header value (`Name <a@b.example>` → `b.example`), or null. */
+export function mailDomainOf(from: string): string | null {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? null;
+}
+
+export function verpAddress(campaignId: string, subscriberId: string, bounceDomain: string): string {
   return `bounces+${campaignId}.${subscriberId}@${bounceDomain}`;
 }
 
@@ -32,9 +39,12 @@ export interface OutgoingMessage {
   raw: Buffer;
 }
 
-/** One reader's message, as bytes ready for SMTP, with the envelope that carries it. */
+/**
+ * One reader's message, as bytes ready for SMTP, with the envelope that carries it: real sends and
+ * the preview's test sends alike, so an editor's proof carries what readers get.
+ */
 export function buildMessage(p: MessageParts): OutgoingMessage {
-  const messageId = messageIdFor(p.campaignId, p.deliveryId, p.domain);
+  const { messageId } = p;
   return {
     messageId,
     envelope: {
@@ -50,8 +60,9 @@ export function buildMessage(p: MessageParts): OutgoingMessage {
       headers: {
         ...listUnsubscribeHeaders(p.unsubscribe),
         'List-Id': `<${p.listName}.${p.domain}>`,
-        'X-Campaign-Id': String(p.campaignId),
-        'X-Subscriber-Id': String(p.subscriberId),
+        'X-Campaign-Id': p.campaignId,
+        'X-Subscriber-Id': p.subscriberId,
+        ...p.extraHeaders,
       },
       text: p.content.text,
       html: p.content.html,

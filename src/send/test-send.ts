@@ -1,39 +1,70 @@
-import nodemailer from 'nodemailer';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { parseAddress } from '../_shared/address.ts';
 import type { Newsletter } from '../content/data.ts';
 import { NumeroError } from '../errors.ts';
+import { unsubscribeLinks } from '../events/list-unsubscribe.ts';
 import type { CompiledIssue } from '../render/compile.ts';
-import { Personalizer, type Reader, type ReaderLinks } from '../render/personalize.ts';
+import { Personalizer, type Reader } from '../render/personalize.ts';
+import { buildMessage, mailDomainOf } from './message.ts';
+import { createTransport, type DkimSettings } from './transport.ts';
+
+/** How test copies are signed and addressed; the same settings real sends use. */
+export interface TestSendSettings {
+  /** UNSUBSCRIBE_SECRET when set: the copy's test link then verifies on `numero serve`. */
+  secret: string | null;
+  publicUrl: string;
+  mailtoDomain: string | null;
+  bounceDomain: string | undefined;
+  dkim: DkimSettings | null;
+}
 
 export interface TestSend {
   compiled: CompiledIssue;
   newsletter: Newsletter;
   /** Whose merge fields fill the copy (a sample reader); the copy goes to `to`. */
   reader: Reader;
-  links: ReaderLinks;
   to: string;
   smtpUrl: string;
+  settings: TestSendSettings;
 }
 
 /**
- * Sends one personalised copy of an issue to one address, subject prefixed [TEST]. Nothing is
- * queued and no subscriber is involved: this is the editor's proof copy.
+ * Sends one personalised copy of an issue to one address, subject prefixed [TEST], built by the
+ * same message builder as real sends: the same headers (List-Unsubscribe and its one-click POST,
+ * List-Id, VERP return path), DKIM when configured. Its unsubscribe link is a signed test token
+ * that every handler recognises and ignores. Nothing is queued and no subscriber is involved.
  */
 export async function sendTest(t: TestSend): Promise<{ messageId: string; response: string; to: string }> {
   const parsed = parseAddress(t.to);
   if (!parsed.ok) throw new NumeroError('ADDRESS_INVALID', `invalid address "${t.to}": ${parsed.reason}`);
-  const out = new Personalizer(t.compiled).fill({ ...t.reader, email: parsed.address }, t.links);
-  const transport = nodemailer.createTransport(t.smtpUrl);
+  const s = t.settings;
+  const links = unsubscribeLinks('test', {
+    secret: s.secret ?? randomBytes(32).toString('hex'),
+    publicUrl: s.publicUrl,
+    mailtoDomain: s.mailtoDomain,
+  });
+  const content = new Personalizer(t.compiled).fill(
+    { ...t.reader, email: parsed.address },
+    { unsubscribeUrl: links.url, browserUrl: `${s.publicUrl}/issues/${encodeURIComponent(t.compiled.slug)}` },
+  );
+  const domain = mailDomainOf(t.newsletter.from) ?? new URL(s.publicUrl).hostname;
+  const message = buildMessage({
+    messageId: `<numero.test.${randomUUID()}@${domain}>`,
+    campaignId: 'test',
+    subscriberId: '0',
+    listName: 'test',
+    from: t.newsletter.from,
+    to: { name: null, address: parsed.address },
+    content: { ...content, subject: `[TEST] ${content.subject}` },
+    unsubscribe: links,
+    domain,
+    bounceDomain: s.bounceDomain ?? domain,
+    extraHeaders: { 'X-Numero-Test': 'yes' },
+  });
+  const transport = createTransport({ url: t.smtpUrl, dkim: s.dkim });
   try {
-    const info = await transport.sendMail({
-      from: t.newsletter.from,
-      to: parsed.address,
-      subject: `[TEST] ${out.subject}`,
-      html: out.html,
-      text: out.text,
-      headers: { 'X-Numero-Test': 'yes' },
-    });
-    return { messageId: info.messageId, response: info.response, to: parsed.address };
+    const info = await transport.sendMail({ envelope: message.envelope, raw: message.raw });
+    return { messageId: message.messageId, response: String(info.response ?? ''), to: parsed.address };
   } catch (cause) {
     throw new NumeroError(
       'SMTP_FAILED',

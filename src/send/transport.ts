@@ -31,22 +31,33 @@ export function createPool(opts: {
   messagesPerConnection: number;
   dkim: DkimSettings | null;
 }): Transporter {
-  const u = new URL(opts.url);
   return nodemailer.createTransport({
+    ...transportOptions(opts.url, opts.dkim),
     pool: true,
+    maxConnections: opts.poolSize,
+    maxMessages: opts.messagesPerConnection,
+  });
+}
+
+/** One connection for one message (the preview's test sends), with the same TLS, auth and DKIM. */
+export function createTransport(opts: { url: string; dkim: DkimSettings | null }): Transporter {
+  return nodemailer.createTransport(transportOptions(opts.url, opts.dkim));
+}
+
+function transportOptions(url: string, dkim: DkimSettings | null) {
+  const u = new URL(url);
+  return {
     host: u.hostname,
     port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
     secure: u.protocol === 'smtps:',
     auth: u.username
       ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
       : undefined,
-    maxConnections: opts.poolSize,
-    maxMessages: opts.messagesPerConnection,
     // Loopback captures and test servers offer no TLS; real providers do and nodemailer upgrades.
     ignoreTLS: u.hostname === '127.0.0.1' || u.hostname === 'localhost',
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,
-    ...(opts.dkim ? { dkim: { ...opts.dkim, headerFieldNames: DKIM_HEADERS } } : {}),
-  });
+    ...(dkim ? { dkim: { ...dkim, headerFieldNames: DKIM_HEADERS } } : {}),
+  };
 }

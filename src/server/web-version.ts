@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Hono } from 'hono';
-import { checkIssue, hasErrors } from '../check/check.ts';
+import { hasErrors, prepareIssue } from '../check/check.ts';
 import { Personalizer } from '../render/personalize.ts';
 import { issueAsset, issueFileForSlug, tryLoadContext, type Workspace } from './workspace.ts';
 
@@ -26,7 +26,7 @@ export function webVersionRoutes(ws: Workspace): Hono {
     const file = issueFileForSlug(ws, slug);
     const loaded = tryLoadContext(ws);
     if (!file || !loaded.ok) return c.text('Not found', 404);
-    const report = await checkIssue(file, loaded.ctx, ws);
+    const report = await prepareIssue(file, loaded.ctx, ws);
     if (!report.compiled || hasErrors(report)) return c.text('This issue is not published', 404);
     const out = new Personalizer(report.compiled).fill(
       { email: '' },

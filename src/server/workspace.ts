@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type CheckReport, checkIssue, hasErrors } from '../check/check.ts';
+import { type CheckReport, hasErrors, prepareIssue } from '../check/check.ts';
 import { listIssueFiles, loadContext } from '../content/load.ts';
 import type { ParseContext } from '../content/parse.ts';
 import { type Diagnostic, InvalidFileError } from '../errors.ts';
@@ -66,7 +66,7 @@ export function summarize(file: string, report: CheckReport): IssueSummary {
 export async function listSummaries(ws: Workspace, ctx: ParseContext): Promise<IssueSummary[]> {
   const summaries: IssueSummary[] = [];
   for (const file of listIssueFiles(ws.issuesDir)) {
-    summaries.push(summarize(file, await checkIssue(file, ctx, ws)));
+    summaries.push(summarize(file, await prepareIssue(file, ctx, ws)));
   }
   return summaries.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.slug.localeCompare(a.slug));
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { NumeroError } from '../errors.ts';
 import { type Database, type EventType, MEMBERSHIP_STATUSES, type MembershipStatus, now } from './schema.ts';
 
@@ -198,11 +198,73 @@ export async function suppress(
   emailNormalized: string,
   reason: string,
   detail: string | null,
-): Promise<void> {
-  await db
+  from: { source?: string; campaignId?: string | null } = {},
+): Promise<boolean> {
+  const r = await db
     .insertInto('suppressions')
-    .values({ email_normalized: emailNormalized, reason, detail, created_at: now() })
+    .values({
+      email_normalized: emailNormalized,
+      reason,
+      detail,
+      source: from.source ?? null,
+      campaign_id: from.campaignId ?? null,
+      created_at: now(),
+    })
     .onConflict((oc) => oc.column('email_normalized').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function deleteSuppression(db: Db, emailNormalized: string): Promise<string | null> {
+  const row = await db
+    .deleteFrom('suppressions')
+    .where('email_normalized', '=', emailNormalized)
+    .returning('reason')
+    .executeTakeFirst();
+  return row?.reason ?? null;
+}
+
+export interface SuppressionRow {
+  email_normalized: string;
+  reason: string;
+  detail: string | null;
+  source: string | null;
+  campaign_id: string | null;
+  created_at: string;
+}
+
+/** Suppressions newest first, optionally those whose address contains `search`. */
+export async function suppressionsPage(
+  db: Db,
+  o: { search?: string | undefined; limit: number; offset?: number },
+): Promise<SuppressionRow[]> {
+  let q = db
+    .selectFrom('suppressions')
+    .select(['email_normalized', 'reason', 'detail', 'source', 'campaign_id', 'created_at']);
+  const term = o.search?.trim().toLowerCase();
+  if (term) {
+    const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<boolean>`email_normalized like ${pattern} escape '\\'`);
+  }
+  return q
+    .orderBy('created_at', 'desc')
+    .orderBy('email_normalized')
+    .limit(o.limit)
+    .offset(o.offset ?? 0)
+    .execute();
+}
+
+/** Every list membership of one subscriber that is in one of `statuses`. */
+export async function membershipsInStatus(
+  db: Db,
+  subscriberId: number,
+  statuses: readonly MembershipStatus[],
+): Promise<Array<{ list_id: number; status: MembershipStatus }>> {
+  return db
+    .selectFrom('memberships')
+    .select(['list_id', 'status'])
+    .where('subscriber_id', '=', subscriberId)
+    .where('status', 'in', statuses)
     .execute();
 }
 

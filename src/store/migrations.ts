@@ -122,5 +122,13 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '003_suppression_source': {
+      async up(db: Kysely<unknown>) {
+        // Where a suppression came from (smtp, import, ops…) and the campaign that caused it, for ops.
+        await db.schema.alterTable('suppressions').addColumn('source', 'text').execute();
+        await db.schema.alterTable('suppressions').addColumn('campaign_id', 'text').execute();
+        await db.schema.createIndex('suppressions_created').on('suppressions').column('created_at').execute();
+      },
+    },
   };
 }

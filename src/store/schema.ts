@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   'bounced',
   'complained',
   'suppressed',
+  'unsuppressed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -47,8 +48,12 @@ export interface MembershipsTable {
 
 export interface SuppressionsTable {
   email_normalized: string;
+  /** bounced, complained… */
   reason: string;
   detail: string | null;
+  /** What put it there: smtp, import, ops… (null for rows from before migration 003). */
+  source: string | null;
+  campaign_id: string | null;
   created_at: string;
 }
 

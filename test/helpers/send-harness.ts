@@ -5,12 +5,13 @@ import path from 'node:path';
 import { createLogger } from '../../src/_shared/log.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { loadNewsletter } from '../../src/content/data.ts';
-import { freePort, type RedisServer, startRedisServer } from '../../src/queue/redis.ts';
+import { freePort, type RedisServer, startRedisServer } from '../../src/runtime/redis-server.ts';
+import { type SendWorker, startSendWorker } from '../../src/send/worker.ts';
 import { createList, insertMemberships, insertSubscribers } from '../../src/store/audience.ts';
-import { campaignById, deliveryCounts } from '../../src/store/campaigns.ts';
+import { campaignById } from '../../src/store/campaigns.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { deliveryCounts } from '../../src/store/deliveries.ts';
 import type { CampaignState } from '../../src/store/schema.ts';
-import { type SendWorker, startSendWorker } from '../../workers/send.ts';
 import { ISSUES_DIR, ROOT, TEMPLATES_DIR } from './fixtures.ts';
 import { type SinkOptions, type SmtpSink, startSmtpSink } from './smtp-sink.ts';
 

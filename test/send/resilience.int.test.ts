@@ -4,7 +4,7 @@ import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queueCampaign } from '../../src/cli/send-run.ts';
-import { deliveryCounts } from '../../src/store/campaigns.ts';
+import { deliveryCounts } from '../../src/store/deliveries.ts';
 import { createHarness, type Harness, ISSUE, receivedPerReader } from '../helpers/send-harness.ts';
 
 let h: Harness | undefined;

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { unsubscribe } from '../../src/audience/membership.ts';
 import { controlCampaign, queueCampaign } from '../../src/cli/send-run.ts';
-import { unsubscribe } from '../../src/events/unsubscribe.ts';
 import { listen } from '../../src/server/listen.ts';
 import { publicApp } from '../../src/server/public/app.ts';
 import { membership, suppressedAmong } from '../../src/store/audience.ts';
-import { deliveryCounts } from '../../src/store/campaigns.ts';
+import { deliveryCounts } from '../../src/store/deliveries.ts';
 import { createHarness, type Harness, ISSUE, receivedPerReader, SECRET } from '../helpers/send-harness.ts';
 
 let h: Harness | undefined;
@@ -102,7 +102,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
     await queued.close();
     const gone = h.readers.slice(10, 13);
     for (const r of gone)
-      await unsubscribe(h.store, { listId: h.listId, subscriberId: r.id, campaignId: null }, 'link');
+      await unsubscribe(h.store.db, { listId: h.listId, subscriberId: r.id, campaignId: null }, 'link');
     await h.startWorker();
     await h.waitForState(queued.campaign.id, ['sent']);
     const per = receivedPerReader(h.sink);

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
-import { checkIssue, hasErrors } from '../../check/check.ts';
+import { hasErrors, prepareIssue } from '../../check/check.ts';
 import { listTemplates } from '../../content/load.ts';
 import { NumeroError } from '../../errors.ts';
 import { Personalizer, type Reader } from '../../render/personalize.ts';
 import { SAMPLE_READERS, sampleLinks } from '../../render/sample-readers.ts';
-import { sendTest } from '../../send/test-send.ts';
+import { sendTest, type TestSendSettings } from '../../send/test-send.ts';
 import { webVersionRoutes } from '../web-version.ts';
 import { issueFileForSlug, listSummaries, tryLoadContext, type Workspace } from '../workspace.ts';
 import type { LiveReload } from './live.ts';
@@ -17,6 +17,8 @@ export interface PreviewDeps {
   live: LiveReload;
   /** Where "send a test" delivers. */
   smtpUrl: string;
+  /** How test copies are signed (as real sends, from the environment); defaults: no DKIM, no mailto. */
+  sending?: Partial<TestSendSettings> | undefined;
   /** Real subscribers to preview with, when there is a subscriber store. */
   subscribers?: () => Promise<PreviewReader[]>;
 }
@@ -70,7 +72,7 @@ export function previewApp(deps: PreviewDeps): Hono {
         out: null,
       };
     }
-    const report = await checkIssue(file, loaded.ctx, { ...ws, template: chosenTemplate });
+    const report = await prepareIssue(file, loaded.ctx, { ...ws, template: chosenTemplate });
     const out =
       report.compiled && !hasErrors(report)
         ? new Personalizer(report.compiled).fill(reader, sampleLinks(ws.publicUrl, slug))
@@ -166,9 +168,16 @@ export function previewApp(deps: PreviewDeps): Hono {
         compiled: p.report.compiled,
         newsletter: p.report.issue.newsletter,
         reader,
-        links: sampleLinks(ws.publicUrl, slug),
         to: typeof form.to === 'string' ? form.to : '',
         smtpUrl: deps.smtpUrl,
+        settings: {
+          secret: null,
+          mailtoDomain: null,
+          bounceDomain: undefined,
+          dkim: null,
+          ...deps.sending,
+          publicUrl: ws.publicUrl,
+        },
       });
       return c.redirect(back(`sent=${encodeURIComponent(result.to)}`), 303);
     } catch (e) {

@@ -1,4 +1,4 @@
-import type { SmtpTarget } from '../../send/smtp.ts';
+import type { SmtpTarget } from '../../runtime/smtp-target.ts';
 import { type Listening, listen } from '../listen.ts';
 import type { Workspace } from '../workspace.ts';
 import { type PreviewDeps, previewApp } from './app.ts';
@@ -15,11 +15,18 @@ export async function startPreview(opts: {
   port: number;
   host: string;
   subscribers?: PreviewDeps['subscribers'];
+  sending?: PreviewDeps['sending'];
 }): Promise<PreviewServer> {
   const live = new LiveReload([opts.workspace.issuesDir, opts.workspace.templatesDir]);
   await live.ready();
   const server = await listen(
-    previewApp({ workspace: opts.workspace, live, smtpUrl: opts.smtp.url, subscribers: opts.subscribers }),
+    previewApp({
+      workspace: opts.workspace,
+      live,
+      smtpUrl: opts.smtp.url,
+      subscribers: opts.subscribers,
+      sending: opts.sending,
+    }),
     opts.port,
     opts.host,
   );

@@ -2,8 +2,8 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { rateLimiter } from 'hono-rate-limiter';
-import { resubscribe, unsubscribe } from '../../events/unsubscribe.ts';
-import { verifyUnsubscribeToken } from '../../events/unsubscribe-token.ts';
+import { resubscribe, unsubscribe } from '../../audience/membership.ts';
+import { isTestClaims, verifyUnsubscribeToken } from '../../events/unsubscribe-token.ts';
 import { findListById } from '../../store/audience.ts';
 import type { Store } from '../../store/db.ts';
 import { webVersionRoutes } from '../web-version.ts';
@@ -57,8 +57,14 @@ export function publicApp(deps: PublicDeps): Hono {
   const claimsOf = async (token: string) => {
     const claims = verifyUnsubscribeToken(token, deps.secret);
     if (!claims) return null;
+    if (isTestClaims(claims)) return { claims, lang: deps.defaultLang, test: true };
     const list = await findListById(deps.store.db, claims.listId);
-    return list ? { claims, lang: list.lang } : null;
+    return list ? { claims, lang: list.lang, test: false } : null;
+  };
+  /** A test copy's link: the same pages, and nothing changes. */
+  const testPage = (c: Context) => {
+    const w = pageWords(deps.defaultLang);
+    return c.html(page(deps.defaultLang, w.testTitle, html`<p>${w.testText}</p>`), 200);
   };
   const invalid = (c: Context) => {
     const w = pageWords(deps.defaultLang);
@@ -73,6 +79,7 @@ export function publicApp(deps: PublicDeps): Hono {
   app.get('/unsubscribe/:token', async (c) => {
     const found = await claimsOf(c.req.param('token'));
     if (!found) return invalid(c);
+    if (found.test) return testPage(c);
     const w = pageWords(found.lang);
     return c.html(
       page(
@@ -88,10 +95,11 @@ export function publicApp(deps: PublicDeps): Hono {
     const token = c.req.param('token');
     const found = await claimsOf(token);
     if (!found) return invalid(c);
+    if (found.test) return testPage(c);
     // Mail clients send the RFC 8058 body `List-Unsubscribe=One-Click`; the page's button sends nothing.
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const via = form['List-Unsubscribe'] === 'One-Click' ? 'one-click' : 'link';
-    await unsubscribe(deps.store, found.claims, via);
+    await unsubscribe(deps.store.db, found.claims, via);
     const w = pageWords(found.lang);
     return c.html(
       page(
@@ -107,7 +115,8 @@ export function publicApp(deps: PublicDeps): Hono {
   app.post('/resubscribe/:token', async (c) => {
     const found = await claimsOf(c.req.param('token'));
     if (!found) return invalid(c);
-    await resubscribe(deps.store, found.claims, 'page');
+    if (found.test) return testPage(c);
+    await resubscribe(deps.store.db, found.claims, 'page');
     const w = pageWords(found.lang);
     return c.html(page(found.lang, w.resubscribedTitle, html`<p>${w.resubscribedText}</p>`), 200);
   });

@@ -13,6 +13,8 @@ export interface PageWords {
   helpTitle: string;
   helpText: string;
   tooMany: string;
+  testTitle: string;
+  testText: string;
 }
 
 const fr: PageWords = {
@@ -31,6 +33,9 @@ const fr: PageWords = {
   helpText:
     'Chaque message contient un lien de désabonnement personnel en bas de page, et votre messagerie propose souvent un bouton «\u202FSe désabonner\u202F».',
   tooMany: 'Trop de demandes\u202F: réessayez dans une minute.',
+  testTitle: 'Exemplaire de test',
+  testText:
+    'Ce lien vient d’un exemplaire de test envoyé depuis l’aperçu. Il fonctionne comme celui des lecteurs, mais ne change rien\u202F: aucun abonnement n’est concerné.',
 };
 
 const en: PageWords = {
@@ -49,6 +54,9 @@ const en: PageWords = {
   helpText:
     'Every message has a personal unsubscribe link at the bottom, and your mail app often offers an “Unsubscribe” button.',
   tooMany: 'Too many requests: try again in a minute.',
+  testTitle: 'Test copy',
+  testText:
+    'This link comes from a test copy sent from the preview. It works like a reader’s link, but changes nothing: no subscription is involved.',
 };
 
 export function pageWords(lang: string): PageWords {

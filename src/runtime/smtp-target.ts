@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Capture, startCapture } from './capture.ts';
+import { type Capture, startCapture } from './smtp-capture.ts';
 
 /** Where messages go: SMTP_URL when set, otherwise the built-in capture writing .eml files. */
 export interface SmtpTarget {

@@ -1,0 +1,220 @@
+import type { AddressResult } from '../_shared/address.ts';
+import { countMembershipChange } from '../_shared/metrics.ts';
+import {
+  type Db,
+  deleteSuppression,
+  insertEvents,
+  insertMemberships,
+  insertSubscribers,
+  membershipsInStatus,
+  membershipsOf,
+  subscribersByNormalized,
+  suppress,
+  suppressedAmong,
+  transitionMembership,
+} from '../store/audience.ts';
+
+/**
+ * The one place where a reader's standing changes: subscribe, unsubscribe, resubscribe, bounce,
+ * complaint, un-suppress. Each writes the membership status, the event and the suppression together,
+ * in one transaction (the caller's, when it passes one; otherwise its own). The unsubscribe server,
+ * the CLI, imports, the send path and the ops dashboard all come through here.
+ */
+
+type ParsedAddress = Extract<AddressResult, { ok: true }>;
+
+/** Who is concerned: a reader on a list, and the campaign that caused it when there is one. */
+export interface MemberRef {
+  listId: number;
+  subscriberId: number;
+  campaignId: string | null;
+}
+
+/** Runs `fn` in `db` when it is already a transaction, in a new one otherwise. */
+export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
+
+export type SubscribeOutcome =
+  | { kind: 'added'; subscriberId: number }
+  | { kind: 'resubscribed'; subscriberId: number }
+  | { kind: 'already'; subscriberId: number }
+  | { kind: 'kept'; subscriberId: number; status: 'unsubscribed' | 'bounced' | 'complained' }
+  | { kind: 'suppressed' };
+
+/**
+ * Adds one address to a list. A suppressed address is never added; a reader who unsubscribed comes
+ * back only with `resubscribe` (logged), and a bounced or complained one never does here.
+ */
+export async function subscribe(
+  db: Db,
+  o: { listId: number; address: ParsedAddress; name: string | null; source: string; resubscribe: boolean },
+): Promise<SubscribeOutcome> {
+  return inTransaction(db, async (trx) => {
+    if ((await suppressedAmong(trx, [o.address.normalized])).size) return { kind: 'suppressed' as const };
+    let [sub] = await subscribersByNormalized(trx, [o.address.normalized]);
+    if (!sub) {
+      const [created] = await insertSubscribers(trx, [
+        { email: o.address.address, email_normalized: o.address.normalized, name: o.name, attributes: '{}' },
+      ]);
+      if (!created) throw new Error('insert returned nothing');
+      sub = { ...created, email: o.address.address, name: o.name, attributes: '{}' };
+    }
+    const subscriberId = sub.id;
+    const status = (await membershipsOf(trx, o.listId, [subscriberId])).get(subscriberId);
+    if (status === 'active') return { kind: 'already' as const, subscriberId };
+    if (status === undefined) {
+      await joinList(trx, o.listId, [subscriberId], o.source);
+      return { kind: 'added' as const, subscriberId };
+    }
+    if (status === 'unsubscribed' && o.resubscribe) {
+      await resubscribe(
+        trx,
+        { listId: o.listId, subscriberId, campaignId: null },
+        `${o.source} --resubscribe`,
+      );
+      return { kind: 'resubscribed' as const, subscriberId };
+    }
+    return { kind: 'kept' as const, subscriberId, status };
+  });
+}
+
+/**
+ * New members, in bulk (imports): active memberships and one `subscribed` event each. The caller has
+ * already left out suppressed addresses and existing members.
+ */
+export async function joinList(
+  db: Db,
+  listId: number,
+  subscriberIds: readonly number[],
+  source: string,
+): Promise<void> {
+  if (!subscriberIds.length) return;
+  await inTransaction(db, async (trx) => {
+    await insertMemberships(
+      trx,
+      subscriberIds.map((id) => ({ list_id: listId, subscriber_id: id, status: 'active' as const, source })),
+    );
+    await insertEvents(
+      trx,
+      subscriberIds.map((id) => ({ type: 'subscribed', list_id: listId, subscriber_id: id, reason: source })),
+    );
+  });
+}
+
+/**
+ * The reader leaves the list. Idempotent: only a change writes an event, so a replayed one-click
+ * request is harmless. Commits before it resolves: the caller may answer 200 knowing it is on disk.
+ */
+export async function unsubscribe(db: Db, who: MemberRef, via: string): Promise<boolean> {
+  const changed = await move(db, who, ['active'], 'unsubscribed', 'unsubscribed', via);
+  if (changed) countMembershipChange('unsubscribed');
+  return changed;
+}
+
+/** Undoes an unsubscribe. Bounced and complained readers stay as they are; a suppression is never lifted here. */
+export async function resubscribe(db: Db, who: MemberRef, via: string): Promise<boolean> {
+  return move(db, who, ['unsubscribed'], 'active', 'resubscribed', via);
+}
+
+/** A hard bounce: the address is suppressed everywhere and the reader marked bounced on the list. */
+export async function recordBounce(
+  db: Db,
+  who: MemberRef & { emailNormalized: string },
+  o: { detail: string; source: string },
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await suppress(trx, who.emailNormalized, 'bounced', o.detail.slice(0, 500), {
+      source: o.source,
+      campaignId: who.campaignId,
+    });
+    await transitionMembership(trx, who.listId, who.subscriberId, ['active'], 'bounced');
+    await insertEvents(trx, [
+      {
+        type: 'bounced',
+        list_id: who.listId,
+        subscriber_id: who.subscriberId,
+        campaign_id: who.campaignId,
+        reason: o.detail.slice(0, 200),
+      },
+    ]);
+  });
+  countMembershipChange('bounced');
+}
+
+/** The reader marked a message as spam: suppressed everywhere, marked complained on the list. */
+export async function recordComplaint(
+  db: Db,
+  who: MemberRef & { emailNormalized: string },
+  o: { detail: string; source: string },
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await suppress(trx, who.emailNormalized, 'complained', o.detail.slice(0, 500), {
+      source: o.source,
+      campaignId: who.campaignId,
+    });
+    await transitionMembership(trx, who.listId, who.subscriberId, ['active', 'unsubscribed'], 'complained');
+    await insertEvents(trx, [
+      {
+        type: 'complained',
+        list_id: who.listId,
+        subscriber_id: who.subscriberId,
+        campaign_id: who.campaignId,
+        reason: o.detail.slice(0, 200),
+      },
+    ]);
+  });
+  countMembershipChange('complained');
+}
+
+/**
+ * An operator lifts a suppression: the address may be sent to again, and the memberships that the
+ * suppression had closed (bounced, complained) become active again, each with an `unsuppressed` event.
+ * Returns false when the address was not suppressed.
+ */
+export async function unsuppress(db: Db, emailNormalized: string, by: string): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const reason = await deleteSuppression(trx, emailNormalized);
+    if (reason === null) return false;
+    const [sub] = await subscribersByNormalized(trx, [emailNormalized]);
+    const closed = sub ? await membershipsInStatus(trx, sub.id, ['bounced', 'complained']) : [];
+    for (const m of closed) {
+      if (sub) await transitionMembership(trx, m.list_id, sub.id, [m.status], 'active');
+    }
+    await insertEvents(
+      trx,
+      (closed.length ? closed.map((m) => m.list_id) : [null]).map((listId) => ({
+        type: 'unsuppressed' as const,
+        list_id: listId,
+        subscriber_id: sub?.id ?? null,
+        reason: `${by} (was ${reason})`,
+      })),
+    );
+    return true;
+  });
+}
+
+async function move(
+  db: Db,
+  who: MemberRef,
+  from: Array<'active' | 'unsubscribed'>,
+  to: 'active' | 'unsubscribed',
+  event: 'unsubscribed' | 'resubscribed',
+  via: string,
+): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const changed = await transitionMembership(trx, who.listId, who.subscriberId, from, to);
+    if (changed) {
+      await insertEvents(trx, [
+        {
+          type: event,
+          list_id: who.listId,
+          subscriber_id: who.subscriberId,
+          campaign_id: who.campaignId,
+          reason: via,
+        },
+      ]);
+    }
+    return changed;
+  });
+}

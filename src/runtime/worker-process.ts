@@ -1,0 +1,38 @@
+import type { Config } from '../config.ts';
+import { healthRoutes, redisProbe, storeProbe } from '../server/health.ts';
+import { type Listening, listen } from '../server/listen.ts';
+import { metricsRoutes } from '../server/metrics.ts';
+import { startRuntime } from './services.ts';
+import { untilStopped } from './signals.ts';
+
+/**
+ * A send worker process (`numero worker`, workers/send.ts, a docker-compose `worker`): its services,
+ * its metrics and health on METRICS_PORT when set, until SIGTERM, which drains in-flight messages.
+ */
+export async function runWorkerProcess(cfg: Config): Promise<void> {
+  const rt = await startRuntime(cfg, { logName: 'numero-worker', logLevel: cfg.logLevel, demoSecret: false });
+  const { log, redis, smtp, store } = rt;
+  let http: Listening | null = null;
+  const probe = redisProbe(redis.url);
+  if (cfg.metrics) {
+    const app = metricsRoutes();
+    app.route('/', healthRoutes([storeProbe(store), probe]));
+    http = await listen(app, cfg.metrics.port, cfg.metrics.host);
+  }
+  log.info(
+    {
+      redis: redis.description,
+      smtp: smtp.description,
+      database: store.description,
+      provider: cfg.send.provider,
+      metrics: http ? `${http.url}/metrics` : null,
+    },
+    'worker.started',
+  );
+  const signal = await untilStopped();
+  log.info({ signal }, 'worker.stopping: finishing in-flight messages');
+  await http?.close();
+  probe.close();
+  await rt.close();
+  log.info({}, 'worker.stopped');
+}

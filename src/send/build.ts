@@ -1,0 +1,43 @@
+import { unsubscribeLinks } from '../events/list-unsubscribe.ts';
+import type { DeliveryToSend } from '../store/deliveries.ts';
+import type { CampaignContext } from './context.ts';
+import type { SendDeps } from './deps.ts';
+import { buildMessage, messageIdFor, type OutgoingMessage } from './message.ts';
+
+/** Step 3: one reader's message, personalised from the compiled issue and built to bytes. */
+export function personaliseAndBuild(
+  deps: SendDeps,
+  ctx: CampaignContext,
+  d: DeliveryToSend,
+): OutgoingMessage {
+  const { settings } = deps;
+  const links = unsubscribeLinks(
+    { listId: ctx.row.list_id, subscriberId: d.subscriber_id, campaignId: String(ctx.row.id) },
+    { secret: settings.secret, publicUrl: settings.publicUrl, mailtoDomain: settings.mailtoDomain },
+  );
+  const [firstName, ...rest] = (d.name ?? '').trim().split(/\s+/);
+  const content = ctx.personalizer.fill(
+    {
+      email: d.email,
+      firstName: firstName || undefined,
+      lastName: rest.join(' ') || undefined,
+      attributes: JSON.parse(d.attributes) as Record<string, unknown>,
+    },
+    {
+      unsubscribeUrl: links.url,
+      browserUrl: `${settings.publicUrl}/issues/${encodeURIComponent(ctx.row.issue_slug)}`,
+    },
+  );
+  return buildMessage({
+    messageId: messageIdFor(ctx.row.id, d.id, settings.messageDomain),
+    campaignId: String(ctx.row.id),
+    subscriberId: String(d.subscriber_id),
+    listName: ctx.listName,
+    from: deps.newsletter.from,
+    to: { name: d.name, address: d.email },
+    content,
+    unsubscribe: links,
+    domain: settings.messageDomain,
+    bounceDomain: settings.bounceDomain,
+  });
+}

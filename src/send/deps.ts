@@ -1,0 +1,42 @@
+import type { Transporter } from 'nodemailer';
+import type { Newsletter } from '../content/data.ts';
+import type { Store } from '../store/db.ts';
+
+/** A batch job, or one delivery's retry. */
+export type SendJob = { campaignId: number } & ({ batch: number } | { deliveryId: number });
+
+/** What sending needs from the rest of the system; the worker supplies it. */
+export interface SendDeps {
+  store: Store;
+  transport: Pick<Transporter, 'sendMail'>;
+  limiter: { acquire(): Promise<void>; penalize(ms: number): Promise<void> };
+  scheduleRetry(campaignId: number, deliveryId: number, attempt: number, delayMs: number): Promise<void>;
+  retryDelayMs(attempt: number): number;
+  newsletter: Newsletter;
+  settings: {
+    provider: string;
+    secret: string;
+    publicUrl: string;
+    mailtoDomain: string | null;
+    bounceDomain: string;
+    messageDomain: string;
+    /** Messages of one job in flight at once. */
+    concurrency: number;
+    maxAttempts: number;
+    /** Outcomes are written every this many messages (and at the end). */
+    flushEvery: number;
+    throttleWaitMs: number;
+    /** A row left `sending` longer than this belongs to a dead run (the queue's lock period). */
+    staleClaimMs: number;
+    /** How often a running batch re-reads its campaign's state (a pause stops it within this). */
+    stateCheckMs: number;
+    policyPauseShare: number;
+    policyMinAttempts: number;
+  };
+  log(event: string, fields: Record<string, unknown>): void;
+}
+
+export type JobResult =
+  | { kind: 'done'; sent: number; skipped: number; retrying: number; bounced: number; failed: number }
+  | { kind: 'paused' }
+  | { kind: 'throttled'; waitMs: number };

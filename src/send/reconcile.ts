@@ -1,0 +1,33 @@
+import type { Queue } from 'bullmq';
+import { completeIfDone } from '../campaign/lifecycle.ts';
+import { enqueueBatches, enqueueRetry } from '../queue/enqueue.ts';
+import type { SendJobData } from '../queue/jobs.ts';
+import type { Db } from '../store/audience.ts';
+import { campaignsInState } from '../store/campaigns.ts';
+import { batchesWithWork, overdueRetries } from '../store/deliveries.ts';
+
+/**
+ * Keeps the queue in line with the ledger: re-adds the batches that still have work (same
+ * deterministic job ids, so nothing is duplicated) and the retries whose time has passed, and
+ * closes campaigns with nothing left. A Redis that lost its data, or a job lost in a crash, never
+ * leaves a reader out; a resumed or retried campaign is picked up within one interval.
+ */
+export async function reconcile(
+  db: Db,
+  queue: Queue<SendJobData>,
+  o: { lockMs: number; provider: string },
+): Promise<void> {
+  const now = Date.now();
+  // Claimed rows older than two lock periods belong to a job whose worker is gone.
+  const staleBefore = new Date(now - 2 * o.lockMs).toISOString();
+  for (const c of await campaignsInState(db, ['queued', 'sending'])) {
+    if (c.provider !== o.provider) continue; // another provider's workers keep their own queue
+    if (c.scheduled_at && Date.parse(c.scheduled_at) > now) continue;
+    if (await completeIfDone(db, c.id)) continue;
+    const batches = await batchesWithWork(db, c.id, staleBefore);
+    if (batches.length) await enqueueBatches(queue, c.id, batches);
+    for (const r of await overdueRetries(db, c.id, new Date(now - 30_000).toISOString())) {
+      await enqueueRetry(queue, { campaignId: c.id, deliveryId: r.id, attempt: r.attempts + 1 }, 0);
+    }
+  }
+}

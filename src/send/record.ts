@@ -1,0 +1,130 @@
+import { metrics } from '../_shared/metrics.ts';
+import { recordBounce } from '../audience/membership.ts';
+import type { Db } from '../store/audience.ts';
+import { type DeliveryOutcome, type DeliveryToSend, recordOutcomes } from '../store/deliveries.ts';
+import type { SmtpVerdict } from './classify.ts';
+import type { CampaignContext } from './context.ts';
+import type { SendDeps } from './deps.ts';
+import type { OutgoingMessage } from './message.ts';
+
+export interface Tally {
+  sent: number;
+  skipped: number;
+  retrying: number;
+  bounced: number;
+  failed: number;
+}
+
+/**
+ * Step 5: what became of each message, written to the ledger a few dozen at a time. Outcomes and
+ * their effects on the reader (a hard bounce suppresses the address through the membership module)
+ * go in one transaction; retry jobs are scheduled only once it has committed, so a retry never
+ * runs ahead of the row it retries. Every line logged about a delivery carries campaignId,
+ * deliveryId and messageId.
+ */
+export class Recorder {
+  readonly tally: Tally;
+  policyBounces = 0;
+  private outcomes: DeliveryOutcome[] = [];
+  private effects: Array<(trx: Db) => Promise<void>> = [];
+  private afterCommit: Array<() => Promise<void>> = [];
+
+  constructor(
+    private readonly deps: SendDeps,
+    private readonly ctx: CampaignContext,
+    skipped: number,
+  ) {
+    this.tally = { sent: 0, skipped, retrying: 0, bounced: 0, failed: 0 };
+    if (skipped) metrics.skipped.inc({ provider: deps.settings.provider }, skipped);
+  }
+
+  get size(): number {
+    return this.outcomes.length;
+  }
+
+  private fields(d: DeliveryToSend, m: OutgoingMessage) {
+    return { campaignId: this.ctx.row.id, deliveryId: d.id, messageId: m.messageId };
+  }
+
+  sent(d: DeliveryToSend, m: OutgoingMessage, response: string): void {
+    this.outcomes.push({ id: d.id, status: 'sent', messageId: m.messageId, response });
+    this.tally.sent++;
+    metrics.submitted.inc({ provider: this.deps.settings.provider });
+    this.deps.log('delivery.sent', this.fields(d, m));
+  }
+
+  /** A run that stops early (throttled, paused, cancelled) gives back the rows it did not try. */
+  release(d: DeliveryToSend, status: 'pending' | 'skipped'): void {
+    if (status === 'pending') this.outcomes.push({ id: d.id, status, refundAttempt: true });
+    else {
+      this.outcomes.push({ id: d.id, status, response: 'campaign cancelled' });
+      this.tally.skipped++;
+      metrics.skipped.inc({ provider: this.deps.settings.provider });
+    }
+  }
+
+  /** A refusal or a transport error: what it means for this reader. Returns the verdict's kind. */
+  refused(d: DeliveryToSend, m: OutgoingMessage, verdict: SmtpVerdict): SmtpVerdict['kind'] {
+    const { settings } = this.deps;
+    const provider = { provider: settings.provider };
+    const attempt = d.attempts + 1;
+    const base = { ...this.fields(d, m), code: verdict.code, response: verdict.text };
+    const refusal = { code: verdict.code, response: verdict.text };
+    if (verdict.kind === 'throttled') {
+      // The provider said "slow down": the message waits without using an attempt.
+      this.outcomes.push({ id: d.id, status: 'pending', refundAttempt: true, ...refusal });
+      metrics.throttled.inc(provider);
+      this.deps.log('delivery.throttled', base);
+    } else if (verdict.kind === 'permanent') {
+      this.outcomes.push({ id: d.id, status: 'bounced', ...refusal });
+      this.tally.bounced++;
+      if (verdict.policy) this.policyBounces++;
+      metrics.bounced.inc({
+        ...provider,
+        kind: verdict.suppress ? 'hard' : verdict.policy ? 'policy' : 'other',
+      });
+      if (verdict.suppress) {
+        const who = {
+          listId: this.ctx.row.list_id,
+          subscriberId: d.subscriber_id,
+          campaignId: String(this.ctx.row.id),
+          emailNormalized: d.email_normalized,
+        };
+        this.effects.push((trx) => recordBounce(trx, who, { detail: verdict.text, source: 'smtp' }));
+      }
+      this.deps.log('delivery.bounced', base);
+    } else if (attempt >= settings.maxAttempts) {
+      this.outcomes.push({ id: d.id, status: 'failed', ...refusal });
+      this.tally.failed++;
+      metrics.failed.inc(provider);
+      this.deps.log('delivery.failed', base);
+    } else {
+      const delay = this.deps.retryDelayMs(attempt);
+      this.outcomes.push({
+        id: d.id,
+        status: 'retrying',
+        ...refusal,
+        nextAttemptAt: new Date(Date.now() + delay).toISOString(),
+      });
+      this.tally.retrying++;
+      metrics.retries.inc(provider);
+      const campaignId = this.ctx.row.id;
+      this.afterCommit.push(() => this.deps.scheduleRetry(campaignId, d.id, attempt + 1, delay));
+      this.deps.log('delivery.retrying', { ...base, attempt, delayMs: delay });
+    }
+    return verdict.kind;
+  }
+
+  async flush(): Promise<void> {
+    const outcomes = this.outcomes.splice(0);
+    const effects = this.effects.splice(0);
+    const later = this.afterCommit.splice(0);
+    if (outcomes.length || effects.length) {
+      await this.deps.store.db.transaction().execute(async (trx) => {
+        await recordOutcomes(trx, outcomes);
+        for (const e of effects) await e(trx);
+      });
+    }
+    for (const f of later) await f();
+  }
+}

@@ -1,0 +1,314 @@
+import { sql } from 'kysely';
+import type { Db } from './audience.ts';
+import { DELIVERY_STATUSES, type DeliveryStatus, now } from './schema.ts';
+
+/** Typed queries about deliveries: one row per reader of a campaign, the ledger that sending trusts. */
+export async function insertDeliveries(
+  db: Db,
+  rows: ReadonlyArray<{ campaign_id: number; subscriber_id: number; batch_no: number }>,
+): Promise<void> {
+  if (!rows.length) return;
+  const at = now();
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insertInto('deliveries')
+      .values(
+        rows
+          .slice(i, i + 500)
+          .map((r) => ({ ...r, status: 'pending' as const, attempts: 0, updated_at: at })),
+      )
+      .onConflict((oc) => oc.columns(['campaign_id', 'subscriber_id']).doNothing())
+      .execute();
+  }
+}
+
+export type StatusCounts = Record<DeliveryStatus, number>;
+
+/** Deliveries per status, of one campaign or (without an id) of every campaign. */
+export async function deliveryCounts(db: Db, campaignId?: number): Promise<StatusCounts> {
+  let q = db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<string | number>().as('n')]);
+  if (campaignId !== undefined) q = q.where('campaign_id', '=', campaignId);
+  const rows = await q.groupBy('status').execute();
+  const counts = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
+
+/** A batch's deliveries that still need a send: pending, or claimed by an earlier run of this job. */
+export interface DeliveryToSend {
+  id: number;
+  subscriber_id: number;
+  status: DeliveryStatus;
+  attempts: number;
+  email: string;
+  email_normalized: string;
+  name: string | null;
+  attributes: string;
+  membership: string | null;
+  suppressed: string | null;
+}
+
+export async function deliveriesToSend(
+  db: Db,
+  campaignId: number,
+  listId: number,
+  where: { batchNo: number } | { deliveryId: number },
+  claimable: Claimable,
+): Promise<DeliveryToSend[]> {
+  let q = db
+    .selectFrom('deliveries as d')
+    .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+    .leftJoin('memberships as m', (j) =>
+      j.onRef('m.subscriber_id', '=', 'd.subscriber_id').on('m.list_id', '=', listId),
+    )
+    .leftJoin('suppressions as x', 'x.email_normalized', 's.email_normalized')
+    .select([
+      'd.id as id',
+      'd.subscriber_id as subscriber_id',
+      'd.status as status',
+      'd.attempts as attempts',
+      's.email as email',
+      's.email_normalized as email_normalized',
+      's.name as name',
+      's.attributes as attributes',
+      'm.status as membership',
+      'x.reason as suppressed',
+    ])
+    .where('d.campaign_id', '=', campaignId)
+    .where((eb) =>
+      eb.or([
+        eb('d.status', '=', claimable.status),
+        eb.and([eb('d.status', '=', 'sending'), eb('d.claimed_at', '<', claimable.staleBefore)]),
+      ]),
+    );
+  q = 'batchNo' in where ? q.where('d.batch_no', '=', where.batchNo) : q.where('d.id', '=', where.deliveryId);
+  return q.orderBy('d.id').execute();
+}
+
+/**
+ * Which rows a job may take: those in `status` (pending for a batch, retrying for a retry), and rows
+ * left `sending` by a run that is gone — claimed before `staleBefore` (one lock period ago), so a row
+ * another live job is sending right now is never taken.
+ */
+export interface Claimable {
+  status: 'pending' | 'retrying';
+  staleBefore: string;
+}
+
+export async function claimDeliveries(
+  db: Db,
+  ids: readonly number[],
+  claimable: Claimable,
+): Promise<number[]> {
+  if (!ids.length) return [];
+  const at = now();
+  const claimed = await db
+    .updateTable('deliveries')
+    .set({ status: 'sending', attempts: sql`attempts + 1`, claimed_at: at, updated_at: at })
+    .where('id', 'in', ids)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', claimable.status),
+        eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', claimable.staleBefore)]),
+      ]),
+    )
+    .returning('id')
+    .execute();
+  return claimed.map((r) => r.id);
+}
+
+export interface DeliveryOutcome {
+  id: number;
+  status: Exclude<DeliveryStatus, 'pending' | 'sending'> | 'pending';
+  messageId?: string | null;
+  code?: number | null;
+  response?: string | null;
+  /** Throttled: give the attempt back. */
+  refundAttempt?: boolean;
+  nextAttemptAt?: string | null;
+}
+
+/** Records outcomes in one transaction; only rows still `sending` change. */
+export async function recordOutcomes(db: Db, outcomes: readonly DeliveryOutcome[]): Promise<void> {
+  const at = now();
+  for (const o of outcomes) {
+    await db
+      .updateTable('deliveries')
+      .set({
+        status: o.status,
+        message_id: o.messageId ?? null,
+        smtp_code: o.code ?? null,
+        smtp_response: o.response ? o.response.slice(0, 500) : null,
+        sent_at: o.status === 'sent' ? at : null,
+        next_attempt_at: o.nextAttemptAt ?? null,
+        updated_at: at,
+        ...(o.refundAttempt ? { attempts: sql<number>`attempts - 1` } : {}),
+      })
+      .where('id', '=', o.id)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+}
+
+export async function markSkipped(db: Db, ids: readonly number[], reason: string): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'skipped', smtp_response: reason, updated_at: now() })
+    .where('id', 'in', ids)
+    .where('status', 'in', ['pending', 'sending', 'retrying'])
+    .execute();
+}
+
+/** Batches that still have work: pending rows, or rows claimed long ago by a job that is gone. */
+export async function batchesWithWork(db: Db, campaignId: number, staleBefore: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select('batch_no')
+    .distinct()
+    .where('campaign_id', '=', campaignId)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'pending'),
+        eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', staleBefore)]),
+      ]),
+    )
+    .execute();
+  return rows.map((r) => r.batch_no).sort((a, b) => a - b);
+}
+
+/** Deliveries waiting for a retry whose time has come (their retry job may have been lost). */
+export async function overdueRetries(
+  db: Db,
+  campaignId: number,
+  before: string,
+): Promise<Array<{ id: number; attempts: number }>> {
+  return db
+    .selectFrom('deliveries')
+    .select(['id', 'attempts'])
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'retrying')
+    .where('next_attempt_at', '<', before)
+    .execute();
+}
+
+/** Puts failed deliveries back to pending with fresh attempts (ops' retry); only rows still `failed`. */
+export async function requeueFailedDeliveries(db: Db, ids: readonly number[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const r = await db
+      .updateTable('deliveries')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: null, updated_at: now() })
+      .where('id', 'in', ids.slice(i, i + 500))
+      .where('status', '=', 'failed')
+      .executeTakeFirst();
+    n += Number(r.numUpdatedRows);
+  }
+  return n;
+}
+
+/** A failed, bounced or retrying delivery with its reader's address: what failure reports read. */
+export interface FailureRow {
+  id: number;
+  batch_no: number;
+  status: DeliveryStatus;
+  smtp_code: number | null;
+  smtp_response: string | null;
+  attempts: number;
+  email: string;
+}
+
+/** A page of a campaign's deliveries in `statuses`, in id order after `afterId`: flat memory at any size. */
+export async function deliveriesInStatusPage(
+  db: Db,
+  campaignId: number,
+  statuses: readonly DeliveryStatus[],
+  afterId: number,
+  limit: number,
+): Promise<FailureRow[]> {
+  return db
+    .selectFrom('deliveries as d')
+    .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+    .select([
+      'd.id as id',
+      'd.batch_no as batch_no',
+      'd.status as status',
+      'd.smtp_code as smtp_code',
+      'd.smtp_response as smtp_response',
+      'd.attempts as attempts',
+      's.email_normalized as email',
+    ])
+    .where('d.campaign_id', '=', campaignId)
+    .where('d.status', 'in', statuses)
+    .where('d.id', '>', afterId)
+    .orderBy('d.id')
+    .limit(limit)
+    .execute();
+}
+
+/** How many deliveries took 1, 2, … attempts (rows never tried are left out). */
+export async function attemptsHistogram(db: Db, campaignId: number): Promise<Array<[number, number]>> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['attempts', (eb) => eb.fn.countAll<string | number>().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .where('attempts', '>', 0)
+    .groupBy('attempts')
+    .orderBy('attempts')
+    .execute();
+  return rows.map((r) => [r.attempts, Number(r.n)]);
+}
+
+export async function policyRejections(
+  db: Db,
+  campaignId: number,
+): Promise<{ attempted: number; policy: number }> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select([
+      (eb) => eb.fn.countAll<string | number>().as('attempted'),
+      (eb) =>
+        eb.fn
+          .sum<string | number | null>(
+            eb.case().when('smtp_response', 'like', '5__ 5.7.%').then(1).else(0).end(),
+          )
+          .as('policy'),
+    ])
+    .where('campaign_id', '=', campaignId)
+    .where('attempts', '>', 0)
+    .executeTakeFirst();
+  return { attempted: Number(row?.attempted ?? 0), policy: Number(row?.policy ?? 0) };
+}
+
+/** A page of a list's active, unsuppressed subscriber ids after `afterId`: the audience snapshot. */
+export async function audiencePage(
+  db: Db,
+  listId: number,
+  afterId: number,
+  limit: number,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('subscribers as s', 's.id', 'm.subscriber_id')
+    .leftJoin('suppressions as x', 'x.email_normalized', 's.email_normalized')
+    .select('m.subscriber_id as id')
+    .where('m.list_id', '=', listId)
+    .where('m.status', '=', 'active')
+    .where('m.subscriber_id', '>', afterId)
+    .where('x.email_normalized', 'is', null)
+    .orderBy('m.subscriber_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Cancelling: every delivery not yet sent is skipped; returns how many. */
+export async function markSkippedPending(db: Db, campaignId: number, reason: string): Promise<number> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ status: 'skipped', smtp_response: reason, updated_at: now() })
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', ['pending', 'retrying'])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
