@@ -5,37 +5,43 @@ import { parsePort } from './output.ts';
 export function registerServe(program: Command, config: () => Config): void {
   program
     .command('serve')
-    .description('start the public server: one-click unsubscribe, resubscribe, web version of issues')
+    .description(
+      'start the public server (unsubscribe, resubscribe, web version) with the ops dashboard, /metrics and health',
+    )
     .option('-p, --port <port>', 'port to listen on', '8080')
     .option('-H, --host <host>', 'address to bind', '127.0.0.1')
     .action(async (opts: { port: string; host: string }) => {
       const cfg = config();
       const secret = requireUnsubscribeSecret(cfg);
       const port = parsePort(opts.port);
-      const { listen } = await import('../server/listen.ts');
-      const { publicApp } = await import('../server/public/app.ts');
+      const { createLogger } = await import('../_shared/log.ts');
+      const { startServe } = await import('../server/serve.ts');
       const { openStore } = await import('../store/db.ts');
+      const { resolveRedis } = await import('../runtime/redis-server.ts');
+      const { untilStopped } = await import('../runtime/signals.ts');
+      const log = createLogger('numero-serve', cfg.logLevel);
       const store = await openStore(cfg);
-      const server = await listen(
-        publicApp({
-          store,
-          secret,
-          defaultLang: 'fr',
-          rateLimitPerMinute: cfg.unsubscribeRateLimit,
-          workspace: cfg,
-        }),
+      // Unsubscribes never depend on Redis: without it, the queue view and readiness say why.
+      const redis = await resolveRedis(cfg).catch((e: Error) => {
+        log.warn({ err: e.message }, 'serve.redis_unavailable');
+        return null;
+      });
+      const server = await startServe({
+        config: cfg,
+        store,
+        secret,
+        redis: redis ? { url: redis.url } : { error: 'Redis could not be started or reached; see the log' },
         port,
-        opts.host,
-      );
+        host: opts.host,
+        log,
+      });
       console.log(
-        `numero serve on ${server.url}/ (database ${store.description}; PUBLIC_URL ${cfg.publicUrl})`,
+        `numero serve on ${server.url}/ (database ${store.description}; PUBLIC_URL ${cfg.publicUrl}; ops ${cfg.opsToken ? `at ${server.url}/ops` : 'off: set OPS_TOKEN'})`,
       );
-      const stop = async () => {
-        await server.close();
-        await store.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      await untilStopped();
+      await server.close();
+      await store.close();
+      await redis?.stop();
+      process.exit(0);
     });
 }

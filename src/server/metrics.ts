@@ -33,7 +33,7 @@ export function ledgerGauges(store: Store, redisUrl: string | null): { registry:
     labelNames: ['provider', 'state'],
     registers: [registry],
     async collect() {
-      if (connection?.status !== 'ready') return; // Redis away: /readyz says so; keep the last values
+      if (!connection || !(await ready(connection))) return; // Redis away: /readyz says so
       for (const provider of await campaignProviders(store.db).catch(() => [])) {
         let q = queues.get(provider);
         if (!q) {
@@ -55,6 +55,18 @@ export function ledgerGauges(store: Store, redisUrl: string | null): { registry:
       connection?.disconnect();
     },
   };
+}
+
+/** Whether the connection is (or within a second becomes) ready: a scrape never hangs on Redis. */
+function ready(connection: { status: string; once(e: 'ready', f: () => void): unknown }): Promise<boolean> {
+  if (connection.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), 1_000);
+    connection.once('ready', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
 }
 
 /** `/metrics` in Prometheus text format: this process's counters and the process metrics, plus `extra`. */

@@ -1,26 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { numero } from '../helpers/cli.ts';
 import { ROOT, tempIssuesDir, VALID_FRONT_MATTER } from '../helpers/fixtures.ts';
-
-const run = promisify(execFile);
-const BIN = path.join(ROOT, 'bin/numero.js');
-
-async function numero(args: string[], env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const tmp = tempIssuesDir();
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-out-'));

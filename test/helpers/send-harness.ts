@@ -44,6 +44,8 @@ export async function createHarness(o: {
   readers: number;
   sink?: SinkOptions;
   env?: Record<string, string>;
+  /** The domain of reader n (1-based); example.org by default. */
+  domainOf?: (n: number) => string;
 }): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-send-'));
   const sink = await startSmtpSink(o.sink);
@@ -73,9 +75,10 @@ export async function createHarness(o: {
   for (let i = 0; i < o.readers; i += BATCH) {
     const rows = Array.from({ length: Math.min(BATCH, o.readers - i) }, (_, k) => {
       const n = i + k + 1;
+      const domain = o.domainOf?.(n) ?? 'example.org';
       return {
-        email: `lecteur${n}@example.org`,
-        email_normalized: `lecteur${n}@example.org`,
+        email: `lecteur${n}@${domain}`,
+        email_normalized: `lecteur${n}@${domain}`,
         name: `Prénom${n} Nom${n}`,
         attributes: JSON.stringify({ city: 'Almaty' }),
       };

@@ -122,6 +122,5 @@ export function publicApp(deps: PublicDeps): Hono {
   });
 
   if (deps.workspace) app.route('/', webVersionRoutes(deps.workspace));
-  app.get('/healthz', (c) => c.text('ok'));
   return app;
 }

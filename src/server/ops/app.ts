@@ -1,0 +1,212 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { html } from 'hono/html';
+import { rateLimiter } from 'hono-rate-limiter';
+import { parseAddress } from '../../_shared/address.ts';
+import { unsuppress } from '../../audience/membership.ts';
+import { cancelCampaign, pauseCampaign, resumeCampaign, retryFailed } from '../../campaign/control.ts';
+import { parseFailureFilter } from '../../campaign/failures.ts';
+import type { CampaignQueue } from '../../campaign/queue-port.ts';
+import { campaignProgress, campaignReport, recentProgress } from '../../campaign/report.ts';
+import { NumeroError } from '../../errors.ts';
+import { suppressionsPage as suppressionRows } from '../../store/audience.ts';
+import { campaignById } from '../../store/campaigns.ts';
+import type { Store } from '../../store/db.ts';
+import { fromOwnOrigin, hostGuard } from '../guard.ts';
+import { type OpsAuthority, opsAuthority } from './auth.ts';
+import {
+  campaignPage,
+  campaignsPage,
+  loginPage,
+  opsLayout,
+  progressJson,
+  suppressionsPage,
+} from './pages.ts';
+
+export interface OpsDeps {
+  store: Store;
+  /** OPS_TOKEN; unset = every ops page answers 401. */
+  token: string | undefined;
+  /** Host names the dashboard answers to besides loopback (PUBLIC_URL's host, the bound address). */
+  hostnames: readonly string[];
+  /** Where a retry puts its batches at once (the workers' reconciler would also find them). */
+  queue: CampaignQueue | null;
+  /** Bull Board, when Redis is reachable. */
+  queues: Hono | null;
+  /** Login attempts per IP per minute. */
+  loginRateLimit?: number;
+}
+
+const FLASH = 'numero_ops_flash';
+const FORBIDDEN = html`<h1>403 Forbidden</h1><p>This request did not come from a page of this dashboard (cross-site, or without its form token). Nothing was changed.</p><p><a href="/ops">Back to the dashboard</a></p>`;
+const NOT_FOUND = html`<h1>Not found</h1><p><a href="/ops">All campaigns</a></p>`;
+const MAX_FIELD = 512;
+
+/**
+ * The ops dashboard under /ops: campaigns with live progress, a campaign's failures grouped by
+ * reply and by domain with a Retry button per group, pause / resume / cancel, the suppression list
+ * with un-suppress, and Bull Board under /ops/queues. Every page and action goes through the same
+ * campaign and membership use cases as the CLI.
+ */
+export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
+  const app = new Hono();
+  const denied = (c: Context, status: 401 | 403) => {
+    if (status === 403) return c.html(opsLayout('Forbidden', FORBIDDEN), 403);
+    const wantsHtml = c.req.method === 'GET' && (c.req.header('accept') ?? '').includes('text/html');
+    if (wantsHtml)
+      return c.html(loginPage({ error: null, next: c.req.path, enabled: authority.enabled }), 401);
+    return c.text('401 Unauthorized: log in at /ops/login, or send Authorization: Bearer OPS_TOKEN', 401, {
+      'WWW-Authenticate': 'Bearer realm="numero ops"',
+    });
+  };
+  const authority = opsAuthority(deps.token, denied);
+
+  app.use('/ops/*', hostGuard(deps.hostnames));
+  app.use('/ops', hostGuard(deps.hostnames));
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Referrer-Policy', 'same-origin');
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (!c.req.path.startsWith('/ops/queues/static')) c.header('Cache-Control', 'no-store');
+  });
+  app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('413 Request body too large', 413) }));
+
+  app.get('/ops/login', (c) =>
+    c.html(loginPage({ error: null, next: safeNext(c.req.query('next')), enabled: authority.enabled })),
+  );
+  app.post(
+    '/ops/login',
+    rateLimiter({
+      windowMs: 60_000,
+      limit: deps.loginRateLimit ?? 10,
+      keyGenerator: (c) => getConnInfo(c).remote.address ?? 'unknown',
+      handler: (c) => c.text('429 Too many login attempts: wait a minute', 429),
+    }),
+    async (c) => {
+      // A login from another site would log the operator into the attacker's session.
+      if (fromOwnOrigin(c) === 'cross') return denied(c, 403);
+      const form = await c.req.parseBody();
+      const token = typeof form.token === 'string' ? form.token.slice(0, MAX_FIELD) : '';
+      const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+      if (!authority.login(c, token))
+        return c.html(loginPage({ error: 'Wrong token.', next, enabled: authority.enabled }), 401);
+      return c.redirect(next, 303);
+    },
+  );
+
+  const requireForms = authority.require({ csrfField: true });
+  // Bull Board's own requests are JSON from its page: same origin is their proof.
+  const requireQueues = authority.require({ csrfField: false });
+  app.use('/ops', requireForms);
+  app.use('/ops/*', (c, next) =>
+    c.req.path.startsWith('/ops/queues') ? requireQueues(c, next) : requireForms(c, next),
+  );
+
+  const csrfOf = (c: Context) => {
+    const who = authority.identify(c);
+    return who?.kind === 'cookie' ? who.csrf : null;
+  };
+  const flash = (c: Context) => {
+    const message = getCookie(c, FLASH) ?? null;
+    if (message) deleteCookie(c, FLASH, { path: '/ops' });
+    return message ? decodeURIComponent(message) : null;
+  };
+  const redirectWith = (c: Context, to: string, message: string) => {
+    setCookie(c, FLASH, encodeURIComponent(message.slice(0, 300)), {
+      path: '/ops',
+      httpOnly: true,
+      sameSite: 'Strict',
+      maxAge: 60,
+    });
+    return c.redirect(to, 303);
+  };
+
+  app.post('/ops/logout', (c) => {
+    authority.logout(c);
+    return c.redirect('/ops/login', 303);
+  });
+
+  app.get('/ops', async (c) => c.html(campaignsPage(await recentProgress(deps.store.db, 50), csrfOf(c))));
+  app.get('/ops/api/campaigns', async (c) =>
+    c.json((await recentProgress(deps.store.db, 50)).map(progressJson)),
+  );
+
+  app.get('/ops/campaigns/:id', async (c) => {
+    const id = idOf(c.req.param('id'));
+    const report = id ? await campaignReport(deps.store.db, id) : null;
+    if (!report) return c.html(opsLayout('Not found', NOT_FOUND), 404);
+    return c.html(campaignPage(report, csrfOf(c), flash(c)));
+  });
+  app.get('/ops/api/campaigns/:id', async (c) => {
+    const id = idOf(c.req.param('id'));
+    const row = id ? await campaignById(deps.store.db, id) : undefined;
+    if (!row) return c.json({ error: 'no such campaign' }, 404);
+    return c.json(progressJson(await campaignProgress(deps.store.db, row)));
+  });
+
+  app.post('/ops/campaigns/:id/:action', async (c) => {
+    const id = idOf(c.req.param('id'));
+    const action = c.req.param('action');
+    if (!id || !['pause', 'resume', 'cancel', 'retry'].includes(action)) return c.text('404 Not found', 404);
+    const form = await c.req.parseBody();
+    const field = (k: string) =>
+      typeof form[k] === 'string' ? String(form[k]).slice(0, MAX_FIELD) : undefined;
+    const db = deps.store.db;
+    let message: string;
+    try {
+      if (action === 'pause') message = await pauseCampaign(db, id, 'the operator (dashboard)');
+      else if (action === 'resume') message = await resumeCampaign(db, id);
+      else if (action === 'cancel') message = await cancelCampaign(db, id, 'the operator (dashboard)');
+      else {
+        const filter = parseFailureFilter({ code: field('code'), domain: field('domain') });
+        message = (await retryFailed({ db, queue: deps.queue ?? undefined }, id, filter)).message;
+      }
+    } catch (e) {
+      if (!(e instanceof NumeroError)) throw e;
+      message = e.message;
+    }
+    if (authority.identify(c)?.kind === 'bearer') return c.json({ message });
+    return redirectWith(c, `/ops/campaigns/${id}`, message);
+  });
+
+  app.get('/ops/suppressions', async (c) => {
+    const q = (c.req.query('q') ?? '').slice(0, 254);
+    const rows = await suppressionRows(deps.store.db, { search: q, limit: 200 });
+    return c.html(suppressionsPage(rows, q, csrfOf(c), flash(c)));
+  });
+  app.post('/ops/suppressions/unsuppress', async (c) => {
+    const form = await c.req.parseBody();
+    const email = typeof form.email === 'string' ? form.email.slice(0, 254) : '';
+    const q = typeof form.q === 'string' ? form.q.slice(0, 254) : '';
+    const parsed = parseAddress(email);
+    const message = !parsed.ok
+      ? `not an address: ${email}`
+      : (await unsuppress(deps.store.db, parsed.normalized, 'ops dashboard'))
+        ? `${parsed.normalized} is no longer suppressed (logged); its bounced or complained memberships are active again`
+        : `${parsed.normalized} was not suppressed; nothing changed`;
+    if (authority.identify(c)?.kind === 'bearer') return c.json({ message });
+    return redirectWith(c, `/ops/suppressions${q ? `?q=${encodeURIComponent(q)}` : ''}`, message);
+  });
+
+  if (deps.queues) app.route('/ops/queues', deps.queues);
+  else
+    app.all('/ops/queues/*', (c) =>
+      c.text('503 Redis is not reachable from this server: no queue view', 503),
+    );
+
+  return { app, authority };
+}
+
+function idOf(value: string): number | null {
+  return /^[1-9]\d{0,11}$/.test(value) ? Number(value) : null;
+}
+
+/** Only a path of the dashboard: never another site after logging in. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/ops(\/[\w./-]*)?$/.test(next) && !next.includes('//') && !next.startsWith('/ops/login')
+    ? next
+    : '/ops';
+}

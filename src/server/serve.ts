@@ -1,0 +1,89 @@
+import { Hono } from 'hono';
+import type { Logger } from '../_shared/log.ts';
+import type { Config } from '../config.ts';
+import { bullCampaignQueue } from '../queue/campaign-queue.ts';
+import { campaignProviders } from '../store/campaigns.ts';
+import type { Store } from '../store/db.ts';
+import { hostGuard } from './guard.ts';
+import { healthRoutes, type Probe, redisProbe, storeProbe } from './health.ts';
+import { type Listening, listen } from './listen.ts';
+import { ledgerGauges, metricsRoutes } from './metrics.ts';
+import { opsApp } from './ops/app.ts';
+import { bullBoard } from './ops/queues.ts';
+import { publicApp } from './public/app.ts';
+
+export interface ServeOptions {
+  config: Config;
+  store: Store;
+  secret: string;
+  /** Redis, or why there is none (readiness then says so; unsubscribes keep working). */
+  redis: { url: string } | { error: string };
+  port: number;
+  host: string;
+  log: Logger;
+}
+
+/**
+ * `numero serve`: the public server (unsubscribe, resubscribe, web version), the ops dashboard
+ * under /ops (with Bull Board under /ops/queues), /metrics, /healthz and /readyz, on one port.
+ */
+export async function startServe(o: ServeOptions): Promise<Listening> {
+  const { config: cfg, store } = o;
+  const redisUrl = 'url' in o.redis ? o.redis.url : null;
+  const probes: Probe[] = [storeProbe(store)];
+  const redis = redisUrl ? redisProbe(redisUrl) : null;
+  probes.push(
+    redis ?? {
+      name: 'redis',
+      check: async () => {
+        throw new Error('error' in o.redis ? o.redis.error : 'no Redis');
+      },
+    },
+  );
+  const providers = [...new Set([cfg.send.provider, ...(await campaignProviders(store.db))])];
+  const board = redisUrl ? bullBoard(redisUrl, providers) : null;
+  const queue = redisUrl ? bullCampaignQueue(redisUrl, 'Redis') : null;
+  const gauges = ledgerGauges(store, redisUrl);
+  const publicHost = new URL(cfg.publicUrl).hostname;
+  const ops = opsApp({
+    store,
+    token: cfg.opsToken,
+    hostnames: [publicHost, o.host],
+    queue,
+    queues: board?.app ?? null,
+  });
+
+  const app = new Hono();
+  app.onError((err, c) => {
+    o.log.error({ err: err.message, path: c.req.path }, 'http.error');
+    return c.text('500 Internal error (logged)', 500);
+  });
+  app.route('/', ops.app);
+  app.route('/', healthRoutes(probes));
+  app.use('/metrics', hostGuard([publicHost, o.host]));
+  app.route(
+    '/',
+    metricsRoutes({ extra: [gauges.registry], auth: ops.authority.require({ csrfField: false }) }),
+  );
+  app.route(
+    '/',
+    publicApp({
+      store,
+      secret: o.secret,
+      defaultLang: 'fr',
+      rateLimitPerMinute: cfg.unsubscribeRateLimit,
+      workspace: cfg,
+    }),
+  );
+  const server = await listen(app, o.port, o.host);
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      redis?.close();
+      gauges.close();
+      await board?.close();
+      await queue?.close();
+    },
+  };
+}
