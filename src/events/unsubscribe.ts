@@ -1,6 +1,6 @@
 import { unsubscribe } from '../audience/membership.ts';
+import { isTestClaims, verifyUnsubscribeToken } from '../audience/unsubscribe-token.ts';
 import type { Store } from '../store/db.ts';
-import { isTestClaims, verifyUnsubscribeToken } from './unsubscribe-token.ts';
 
 /**
  * A message received for `unsubscribe+TOKEN@…` (the mailto: of List-Unsubscribe). The inbound SMTP

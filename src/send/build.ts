@@ -1,4 +1,4 @@
-import { unsubscribeLinks } from '../events/list-unsubscribe.ts';
+import { unsubscribeLinks } from '../audience/list-unsubscribe.ts';
 import type { DeliveryToSend } from '../store/deliveries.ts';
 import type { CampaignContext } from './context.ts';
 import type { SendDeps } from './deps.ts';

@@ -17,7 +17,8 @@ import type { SendJob } from './deps.ts';
 export interface Loaded {
   claimable: Claimable;
   toSend: DeliveryToSend[];
-  skipped: number;
+  /** Rows just marked skipped: the reader is no longer active, or is suppressed. */
+  skipped: DeliveryToSend[];
 }
 
 export async function loadAndFilter(
@@ -43,7 +44,7 @@ export async function loadAndFilter(
   return {
     claimable,
     toSend: rows.filter((r) => r.membership === 'active' && r.suppressed === null),
-    skipped: gone.length,
+    skipped: gone,
   };
 }
 

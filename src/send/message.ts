@@ -1,4 +1,4 @@
-import { listUnsubscribeHeaders, type UnsubscribeLinks } from '../events/list-unsubscribe.ts';
+import { listUnsubscribeHeaders, type UnsubscribeLinks } from '../audience/list-unsubscribe.ts';
 import type { Personalized } from '../render/personalize.ts';
 import { asciiAddress, buildRaw } from './mime.ts';
 

@@ -32,10 +32,19 @@ export class Recorder {
   constructor(
     private readonly deps: SendDeps,
     private readonly ctx: CampaignContext,
-    skipped: number,
+    skipped: ReadonlyArray<Pick<DeliveryToSend, 'id' | 'subscriber_id'>>,
   ) {
-    this.tally = { sent: 0, skipped, retrying: 0, bounced: 0, failed: 0 };
-    if (skipped) metrics.skipped.inc({ provider: deps.settings.provider }, skipped);
+    this.tally = { sent: 0, skipped: skipped.length, retrying: 0, bounced: 0, failed: 0 };
+    if (skipped.length) metrics.skipped.inc({ provider: deps.settings.provider }, skipped.length);
+    for (const d of skipped) {
+      // Never built, so no Message-ID: the reader left or was suppressed before their turn.
+      deps.log('delivery.skipped', {
+        campaignId: ctx.row.id,
+        deliveryId: d.id,
+        messageId: null,
+        subscriberId: d.subscriber_id,
+      });
+    }
   }
 
   get size(): number {
@@ -43,7 +52,12 @@ export class Recorder {
   }
 
   private fields(d: DeliveryToSend, m: OutgoingMessage) {
-    return { campaignId: this.ctx.row.id, deliveryId: d.id, messageId: m.messageId };
+    return {
+      campaignId: this.ctx.row.id,
+      deliveryId: d.id,
+      messageId: m.messageId,
+      subscriberId: d.subscriber_id,
+    };
   }
 
   sent(d: DeliveryToSend, m: OutgoingMessage, response: string): void {
@@ -60,6 +74,13 @@ export class Recorder {
       this.outcomes.push({ id: d.id, status, response: 'campaign cancelled' });
       this.tally.skipped++;
       metrics.skipped.inc({ provider: this.deps.settings.provider });
+      this.deps.log('delivery.skipped', {
+        campaignId: this.ctx.row.id,
+        deliveryId: d.id,
+        messageId: null,
+        subscriberId: d.subscriber_id,
+        reason: 'campaign cancelled',
+      });
     }
   }
 

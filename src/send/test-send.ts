@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseAddress } from '../_shared/address.ts';
+import { unsubscribeLinks } from '../audience/list-unsubscribe.ts';
 import type { Newsletter } from '../content/data.ts';
 import { NumeroError } from '../errors.ts';
-import { unsubscribeLinks } from '../events/list-unsubscribe.ts';
 import type { CompiledIssue } from '../render/compile.ts';
 import { Personalizer, type Reader } from '../render/personalize.ts';
 import { buildMessage, mailDomainOf } from './message.ts';

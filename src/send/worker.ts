@@ -77,6 +77,8 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       policyPauseShare: s.policyPauseShare,
       policyMinAttempts: 20,
     },
+    // One line per delivery outcome, each with campaignId, deliveryId, messageId and subscriberId;
+    // the many `sent` lines only at LOG_LEVEL=debug.
     log: (event, fields) =>
       event === 'delivery.sent' ? o.log.debug(fields, event) : o.log.info(fields, event),
   };

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signUnsubscribeToken } from '../../src/audience/unsubscribe-token.ts';
 import { handleUnsubscribeMail } from '../../src/events/unsubscribe.ts';
-import { signUnsubscribeToken } from '../../src/events/unsubscribe-token.ts';
 import { type Listening, listen } from '../../src/server/listen.ts';
 import { publicApp } from '../../src/server/public/app.ts';
 import {

@@ -1,5 +1,6 @@
 import { html, raw } from 'hono/html';
 import type { CampaignReport, Progress } from '../../campaign/report.ts';
+import { canMove } from '../../campaign/state.ts';
 import type { SuppressionRow } from '../../store/audience.ts';
 import { DELIVERY_STATUSES } from '../../store/schema.ts';
 
@@ -124,9 +125,9 @@ ${flash ? html`<p class="notice" role="status">${flash}</p>` : ''}
 <th>total</th><td>${c.total}</td>${DELIVERY_STATUSES.map((s) => html`<th>${s}</th><td data-cell="${s}">${r.counts[s]}</td>`)}<th>remaining</th><td data-cell="remaining">${v.remaining}</td></tr></table>
 <p class="reason" data-reason="${c.id}"><span data-cell="reason">${c.state_reason ?? ''}</span></p>
 <div class="actions">
-${action(c.id, 'pause', 'Pause', csrf, `Pause campaign ${c.id}? Messages stop within a second; resume sends the rest.`)}
-${action(c.id, 'resume', 'Resume', csrf, `Resume campaign ${c.id}?`)}
-${action(c.id, 'cancel', 'Cancel', csrf, `Cancel campaign ${c.id} for good? Every unsent delivery is skipped; this cannot be undone.`)}
+${canMove(c.state, 'paused') ? action(c.id, 'pause', 'Pause', csrf, `Pause campaign ${c.id}? Messages stop within a second; resume sends the rest.`) : ''}
+${c.state === 'paused' ? action(c.id, 'resume', 'Resume', csrf, `Resume campaign ${c.id}?`) : ''}
+${canMove(c.state, 'cancelled') ? action(c.id, 'cancel', 'Cancel', csrf, `Cancel campaign ${c.id} for good? Every unsent delivery is skipped; this cannot be undone.`) : ''}
 ${r.counts.failed ? retry(`Retry all ${r.counts.failed} failed`, {}, `all ${r.counts.failed} failed deliveries`) : ''}
 </div>
 <h2>Failures by reply</h2>

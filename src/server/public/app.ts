@@ -3,7 +3,7 @@ import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { rateLimiter } from 'hono-rate-limiter';
 import { resubscribe, unsubscribe } from '../../audience/membership.ts';
-import { isTestClaims, verifyUnsubscribeToken } from '../../events/unsubscribe-token.ts';
+import { isTestClaims, verifyUnsubscribeToken } from '../../audience/unsubscribe-token.ts';
 import { findListById } from '../../store/audience.ts';
 import type { Store } from '../../store/db.ts';
 import { webVersionRoutes } from '../web-version.ts';

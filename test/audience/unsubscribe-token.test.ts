@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { listUnsubscribeHeaders, unsubscribeLinks } from '../../src/events/list-unsubscribe.ts';
-import { signUnsubscribeToken, verifyUnsubscribeToken } from '../../src/events/unsubscribe-token.ts';
+import { listUnsubscribeHeaders, unsubscribeLinks } from '../../src/audience/list-unsubscribe.ts';
+import { signUnsubscribeToken, verifyUnsubscribeToken } from '../../src/audience/unsubscribe-token.ts';
 
 const SECRET = 'x'.repeat(40);
 const claims = { listId: 3, subscriberId: 12345, campaignId: '42' };
