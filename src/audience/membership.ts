@@ -123,23 +123,7 @@ export async function recordBounce(
   who: MemberRef & { emailNormalized: string },
   o: { detail: string; source: string },
 ): Promise<void> {
-  await inTransaction(db, async (trx) => {
-    await suppress(trx, who.emailNormalized, 'bounced', o.detail.slice(0, 500), {
-      source: o.source,
-      campaignId: who.campaignId,
-    });
-    await transitionMembership(trx, who.listId, who.subscriberId, ['active'], 'bounced');
-    await insertEvents(trx, [
-      {
-        type: 'bounced',
-        list_id: who.listId,
-        subscriber_id: who.subscriberId,
-        campaign_id: who.campaignId,
-        reason: o.detail.slice(0, 200),
-      },
-    ]);
-  });
-  countMembershipChange('bounced');
+  await closeMembership(db, who, 'bounced', ['active'], o);
 }
 
 /** The reader marked a message as spam: suppressed everywhere, marked complained on the list. */
@@ -148,15 +132,26 @@ export async function recordComplaint(
   who: MemberRef & { emailNormalized: string },
   o: { detail: string; source: string },
 ): Promise<void> {
+  await closeMembership(db, who, 'complained', ['active', 'unsubscribed'], o);
+}
+
+/** Suppression, membership status and event of a bounce or a complaint, in one transaction. */
+async function closeMembership(
+  db: Db,
+  who: MemberRef & { emailNormalized: string },
+  kind: 'bounced' | 'complained',
+  from: Array<'active' | 'unsubscribed'>,
+  o: { detail: string; source: string },
+): Promise<void> {
   await inTransaction(db, async (trx) => {
-    await suppress(trx, who.emailNormalized, 'complained', o.detail.slice(0, 500), {
+    await suppress(trx, who.emailNormalized, kind, o.detail.slice(0, 500), {
       source: o.source,
       campaignId: who.campaignId,
     });
-    await transitionMembership(trx, who.listId, who.subscriberId, ['active', 'unsubscribed'], 'complained');
+    await transitionMembership(trx, who.listId, who.subscriberId, from, kind);
     await insertEvents(trx, [
       {
-        type: 'complained',
+        type: kind,
         list_id: who.listId,
         subscriber_id: who.subscriberId,
         campaign_id: who.campaignId,
@@ -164,7 +159,7 @@ export async function recordComplaint(
       },
     ]);
   });
-  countMembershipChange('complained');
+  countMembershipChange(kind);
 }
 
 /**

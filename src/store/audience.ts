@@ -1,6 +1,13 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { NumeroError } from '../errors.ts';
-import { type Database, type EventType, MEMBERSHIP_STATUSES, type MembershipStatus, now } from './schema.ts';
+import {
+  type Database,
+  type EventType,
+  MEMBERSHIP_STATUSES,
+  type MembershipStatus,
+  now,
+  type SuppressionsTable,
+} from './schema.ts';
 
 /** Typed queries about lists, subscribers, memberships, suppressions and events. */
 export type Db = Kysely<Database> | Transaction<Database>;
@@ -224,14 +231,7 @@ export async function deleteSuppression(db: Db, emailNormalized: string): Promis
   return row?.reason ?? null;
 }
 
-export interface SuppressionRow {
-  email_normalized: string;
-  reason: string;
-  detail: string | null;
-  source: string | null;
-  campaign_id: string | null;
-  created_at: string;
-}
+export type SuppressionRow = Selectable<SuppressionsTable>;
 
 /** Suppressions newest first, optionally those whose address contains `search`. */
 export async function suppressionsPage(
