@@ -148,6 +148,9 @@ describe('the ops dashboard and campaign show (real worker, Redis, SMTP server, 
     expect(
       (await fetch(`${server.url}/metrics`, { headers: { Authorization: 'Bearer wrong' } })).status,
     ).toBe(401);
+    // The dashboard's headers stay on the dashboard: the public pages beside it keep their own.
+    expect((await fetch(`${server.url}/ops`)).headers.get('x-frame-options')).toBe('DENY');
+    expect((await fetch(`${server.url}/unsubscribe`)).headers.get('x-frame-options')).toBeNull();
     const posts = [
       [`/ops/campaigns/${id}/pause`, ''],
       [`/ops/campaigns/${id}/cancel`, ''],

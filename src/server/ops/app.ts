@@ -1,5 +1,5 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
@@ -63,16 +63,16 @@ export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
   };
   const authority = opsAuthority(deps.token, denied);
 
-  app.use('/ops/*', hostGuard(deps.hostnames));
-  app.use('/ops', hostGuard(deps.hostnames));
-  app.use('*', async (c, next) => {
+  // Only the dashboard's paths: this app is mounted beside the public server.
+  const headers: MiddlewareHandler = async (c, next) => {
     await next();
     c.header('X-Frame-Options', 'DENY');
     c.header('Referrer-Policy', 'same-origin');
     c.header('X-Content-Type-Options', 'nosniff');
     if (!c.req.path.startsWith('/ops/queues/static')) c.header('Cache-Control', 'no-store');
-  });
-  app.use('*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('413 Request body too large', 413) }));
+  };
+  const limit = bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('413 Request body too large', 413) });
+  for (const path of ['/ops', '/ops/*']) app.use(path, hostGuard(deps.hostnames), headers, limit);
 
   app.get('/ops/login', (c) =>
     c.html(loginPage({ error: null, next: safeNext(c.req.query('next')), enabled: authority.enabled })),
