@@ -50,6 +50,11 @@ export const metrics = {
     'numero_bounced_readers_total',
     'Readers marked bounced on a list and suppressed (hard bounce).',
   ),
+  relayOutages: counter(
+    'numero_relay_outages_total',
+    'Times the SMTP relay breaker opened (transport failure or refused credentials).',
+    ['provider', 'kind'],
+  ),
   opsRetries: counter('numero_ops_retried_deliveries_total', 'Failed deliveries put back in line by ops.'),
   submitSeconds:
     (register.getSingleMetric('numero_smtp_submit_seconds') as Histogram | undefined) ??

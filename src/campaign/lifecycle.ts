@@ -1,4 +1,5 @@
 import type { Db } from '../store/audience.ts';
+import { campaignsInState, setStateReason } from '../store/campaigns.ts';
 import { deliveryCounts, policyRejections } from '../store/deliveries.ts';
 import { transition } from './state.ts';
 
@@ -31,4 +32,44 @@ export async function pauseOnPolicyRejections(
   if (attempted < o.minAttempts || policy / attempted <= o.share) return null;
   const reason = `paused by numero: ${policy} of ${attempted} attempts (${Math.round((policy / attempted) * 100)} %) were refused for policy or authentication (SMTP 5.7.x); check SPF, DKIM and DMARC, then resume`;
   return (await transition(db, campaignId, 'paused', reason)) ? reason : null;
+}
+
+export const RELAY_WAIT_PREFIX = 'waiting for the SMTP relay since';
+
+/**
+ * The provider's relay is down (or back, `outage` null): the note beside each of its running
+ * campaigns says so (`numero campaigns`, `campaign show`, the dashboard). The state does not change:
+ * the campaign is still sending, it waits.
+ */
+export async function noteRelayOutage(
+  db: Db,
+  provider: string,
+  outage: { since: string; reason: string } | null,
+): Promise<void> {
+  for (const c of await campaignsInState(db, ['queued', 'sending'])) {
+    if (c.provider !== provider) continue;
+    if (outage)
+      await setStateReason(
+        db,
+        c.id,
+        ['queued', 'sending'],
+        `${RELAY_WAIT_PREFIX} ${outage.since}: ${outage.reason}`,
+      );
+    else if (c.state_reason?.startsWith(RELAY_WAIT_PREFIX))
+      await setStateReason(db, c.id, ['queued', 'sending'], null);
+  }
+}
+
+/**
+ * The relay refused our credentials: waiting cannot fix a password, so every running campaign of
+ * the provider pauses at once, saying what to do. Returns the campaigns it paused.
+ */
+export async function pauseForRelayAuth(db: Db, provider: string, reply: string): Promise<number[]> {
+  const paused: number[] = [];
+  for (const c of await campaignsInState(db, ['queued', 'sending'])) {
+    if (c.provider !== provider) continue;
+    const reason = `paused by numero: SMTP authentication failed (${reply.slice(0, 200)}): fix SMTP_URL, then numero campaign resume ${c.id}`;
+    if (await transition(db, c.id, 'paused', reason)) paused.push(c.id);
+  }
+  return paused;
 }

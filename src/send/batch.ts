@@ -14,7 +14,8 @@ const NOTHING: JobResult = { kind: 'done', sent: 0, skipped: 0, retrying: 0, bou
 
 /**
  * Sends what is missing of one batch (or one retried delivery), in named steps: load and filter,
- * claim, personalise and build, submit, record. The ledger decides: rows already sent are never
+ * claim, personalise and build, submit, record. While the provider's relay breaker is open nothing
+ * is claimed; a transport failure opens it and gives the unsent rows back untouched. The ledger decides: rows already sent are never
  * touched; rows are claimed before any SMTP traffic; readers who left since the campaign was
  * created are skipped. A pause or a cancel stops the run within `stateCheckMs`: the rows it has
  * not tried go back to pending (or are skipped when cancelled).
@@ -25,18 +26,21 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
   const ctx = await campaignContext(db, job.campaignId);
   if (!ctx || ctx.row.state === 'cancelled' || ctx.row.state === 'sent') return NOTHING;
   if (ctx.row.state === 'paused') return { kind: 'paused' };
+  const down = await deps.breaker.current();
+  if (down) return { kind: 'relay', waitMs: relayWait(down.nextProbeAt) };
   await markSending(db, ctx.row.id);
 
   const loaded = await loadAndFilter(db, ctx.row, job, settings.staleClaimMs);
   const mine = await claim(db, loaded);
   const recorder = new Recorder(deps, ctx, loaded.skipped);
   const state = stateWatch(db, ctx.row.id, settings.stateCheckMs);
-  let stop: 'throttled' | 'paused' | 'cancelled' | null = null;
+  let stop: 'throttled' | 'paused' | 'cancelled' | 'relay' | null = null;
 
   const sendOne = async (d: DeliveryToSend) => {
     if (!stop) {
       const now = await state();
       if (now === 'paused' || now === 'cancelled') stop = now;
+      else if (await deps.breaker.current()) stop = 'relay';
     }
     if (stop) {
       recorder.release(d, stop === 'cancelled' ? 'skipped' : 'pending');
@@ -44,9 +48,15 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
       const message = personaliseAndBuild(deps, ctx, d);
       const answer = await submit(deps, message);
       if (answer.ok) recorder.sent(d, message, answer.response);
-      else if (recorder.refused(d, message, answer.verdict) === 'throttled' && !stop) {
-        stop = 'throttled';
-        await deps.limiter.penalize(settings.throttleWaitMs);
+      else {
+        const kind = recorder.refused(d, message, answer.verdict);
+        if (kind === 'relay' && answer.verdict.kind === 'relay') {
+          stop = 'relay';
+          await deps.relayDown(answer.verdict);
+        } else if (kind === 'throttled' && !stop) {
+          stop = 'throttled';
+          await deps.limiter.penalize(settings.throttleWaitMs);
+        }
       }
     }
     if (recorder.size >= settings.flushEvery) await recorder.flush();
@@ -62,9 +72,16 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
     if (reason) deps.log('campaign.paused', { campaignId: ctx.row.id, reason });
   }
   if (stop === 'throttled') return { kind: 'throttled', waitMs: settings.throttleWaitMs };
+  if (stop === 'relay')
+    return { kind: 'relay', waitMs: relayWait((await deps.breaker.current())?.nextProbeAt) };
   if (stop === 'paused') return { kind: 'paused' };
   await completeIfDone(db, ctx.row.id);
   return { kind: 'done', ...recorder.tally };
+}
+
+/** How long a job waits for the relay: until the next probe, between 0.5 and 5 s (it checks again). */
+function relayWait(nextProbeAt: number | undefined): number {
+  return Math.min(5_000, Math.max(500, (nextProbeAt ?? 0) - Date.now()));
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */
@@ -87,11 +104,19 @@ async function inParallel<T>(
 /** The campaign's state, re-read at most every `everyMs` however many messages ask. */
 function stateWatch(db: Db, id: number, everyMs: number): () => Promise<CampaignState | undefined> {
   let at = Date.now();
-  let current: Promise<CampaignState | undefined> = Promise.resolve('sending');
+  let last: CampaignState | undefined = 'sending';
+  let current: Promise<CampaignState | undefined> = Promise.resolve(last);
   return () => {
     if (Date.now() - at >= everyMs) {
       at = Date.now();
-      current = campaignState(db, id);
+      // The database away for a moment: go on with the last state known; the flush will wait for it.
+      current = campaignState(db, id).then(
+        (s) => {
+          last = s;
+          return s;
+        },
+        () => last,
+      );
     }
     return current;
   };

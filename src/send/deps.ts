@@ -1,6 +1,8 @@
 import type { Transporter } from 'nodemailer';
 import type { Newsletter } from '../content/data.ts';
+import type { Breaker } from '../queue/breaker.ts';
 import type { Store } from '../store/db.ts';
+import type { SmtpVerdict } from './classify.ts';
 
 /** A batch job, or one delivery's retry. */
 export type SendJob = { campaignId: number } & ({ batch: number } | { deliveryId: number });
@@ -10,6 +12,10 @@ export interface SendDeps {
   store: Store;
   transport: Pick<Transporter, 'sendMail'>;
   limiter: { acquire(): Promise<void>; penalize(ms: number): Promise<void> };
+  /** The provider's relay breaker: open = nobody submits. */
+  breaker: Pick<Breaker, 'current'>;
+  /** The relay itself failed (not this reader): open the breaker, say so, pause on bad credentials. */
+  relayDown(verdict: Extract<SmtpVerdict, { kind: 'relay' }>): Promise<void>;
   scheduleRetry(campaignId: number, deliveryId: number, attempt: number, delayMs: number): Promise<void>;
   retryDelayMs(attempt: number): number;
   newsletter: Newsletter;
@@ -39,4 +45,5 @@ export interface SendDeps {
 export type JobResult =
   | { kind: 'done'; sent: number; skipped: number; retrying: number; bounced: number; failed: number }
   | { kind: 'paused' }
-  | { kind: 'throttled'; waitMs: number };
+  | { kind: 'throttled'; waitMs: number }
+  | { kind: 'relay'; waitMs: number };

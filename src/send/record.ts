@@ -1,4 +1,5 @@
 import { metrics } from '../_shared/metrics.ts';
+import { isOutage, outageDelayMs } from '../_shared/outage.ts';
 import { recordBounce } from '../audience/membership.ts';
 import type { Db } from '../store/audience.ts';
 import { type DeliveryOutcome, type DeliveryToSend, recordOutcomes } from '../store/deliveries.ts';
@@ -84,6 +85,19 @@ export class Recorder {
     }
   }
 
+  /**
+   * The relay itself failed while this message was in hand: nothing happened to the reader. The row
+   * goes back to pending with its attempt given back, and no reply is recorded against it.
+   */
+  relayFailed(d: DeliveryToSend, m: OutgoingMessage, verdict: SmtpVerdict): void {
+    this.outcomes.push({ id: d.id, status: 'pending', refundAttempt: true });
+    this.deps.log('delivery.waiting_for_relay', {
+      ...this.fields(d, m),
+      code: verdict.code,
+      response: verdict.text,
+    });
+  }
+
   /** A refusal or a transport error: what it means for this reader. Returns the verdict's kind. */
   refused(d: DeliveryToSend, m: OutgoingMessage, verdict: SmtpVerdict): SmtpVerdict['kind'] {
     const { settings } = this.deps;
@@ -91,7 +105,9 @@ export class Recorder {
     const attempt = d.attempts + 1;
     const base = { ...this.fields(d, m), code: verdict.code, response: verdict.text };
     const refusal = { code: verdict.code, response: verdict.text };
-    if (verdict.kind === 'throttled') {
+    if (verdict.kind === 'relay') {
+      this.relayFailed(d, m, verdict);
+    } else if (verdict.kind === 'throttled') {
       // The provider said "slow down": the message waits without using an attempt.
       this.outcomes.push({ id: d.id, status: 'pending', refundAttempt: true, ...refusal });
       metrics.throttled.inc(provider);
@@ -136,15 +152,37 @@ export class Recorder {
     return verdict.kind;
   }
 
+  /**
+   * Writes what is pending. The messages are already with the relay, so an outage of the database
+   * must not lose their outcomes (they would be sent again): it waits and tries again, with backoff,
+   * until the database answers, and says so in the log.
+   */
   async flush(): Promise<void> {
     const outcomes = this.outcomes.splice(0);
     const effects = this.effects.splice(0);
     const later = this.afterCommit.splice(0);
     if (outcomes.length || effects.length) {
-      await this.deps.store.db.transaction().execute(async (trx) => {
-        await recordOutcomes(trx, outcomes);
-        for (const e of effects) await e(trx);
-      });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.deps.store.db.transaction().execute(async (trx) => {
+            await recordOutcomes(trx, outcomes);
+            for (const e of effects) await e(trx);
+          });
+          if (attempt)
+            this.deps.log('ledger.back', { campaignId: this.ctx.row.id, outcomes: outcomes.length });
+          break;
+        } catch (e) {
+          if (!isOutage(e)) throw e;
+          const waitMs = outageDelayMs(attempt);
+          this.deps.log('ledger.unavailable', {
+            campaignId: this.ctx.row.id,
+            outcomes: outcomes.length,
+            err: (e as Error).message,
+            waitMs,
+          });
+          await new Promise((r) => setTimeout(r, waitMs));
+        }
+      }
     }
     for (const f of later) await f();
   }

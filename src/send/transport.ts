@@ -61,3 +61,21 @@ function transportOptions(url: string, dkim: DkimSettings | null) {
     ...(dkim ? { dkim: { ...dkim, headerFieldNames: DKIM_HEADERS } } : {}),
   };
 }
+
+/**
+ * Connects to the relay, says EHLO, starts TLS when offered and authenticates, then hangs up: the
+ * breaker's probe, and `numero send`'s check before anything is queued. Rejects with the server's answer.
+ */
+export async function verifyRelay(url: string, timeoutMs = 10_000): Promise<void> {
+  const t = nodemailer.createTransport({
+    ...transportOptions(url, null),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+  try {
+    await t.verify();
+  } finally {
+    t.close();
+  }
+}

@@ -1,17 +1,22 @@
-import { DelayedError, Queue, RateLimitError, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, RateLimitError, Worker } from 'bullmq';
 import type { Logger } from '../_shared/log.ts';
+import { metrics } from '../_shared/metrics.ts';
+import { isOutage, outageDelayMs } from '../_shared/outage.ts';
+import { noteRelayOutage, pauseForRelayAuth } from '../campaign/lifecycle.ts';
 import type { Config } from '../config.ts';
 import type { Newsletter } from '../content/data.ts';
+import { relayBreaker } from '../queue/breaker.ts';
 import { enqueueRetry } from '../queue/enqueue.ts';
 import { BATCH_JOB, queueName, retryDelayMs, type SendJobData } from '../queue/jobs.ts';
 import { sharedRateLimiter } from '../queue/limiter.ts';
 import { redisConnection } from '../queue/redis.ts';
 import type { Store } from '../store/db.ts';
 import { sendDeliveries } from './batch.ts';
+import { classifySmtpError } from './classify.ts';
 import type { SendDeps } from './deps.ts';
 import { mailDomainOf } from './message.ts';
 import { reconcile } from './reconcile.ts';
-import { createPool } from './transport.ts';
+import { createPool, verifyRelay } from './transport.ts';
 
 /**
  * The send worker: consumes the provider's BullMQ queue with one pooled Nodemailer transport per
@@ -51,12 +56,33 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
     messagesPerConnection: s.messagesPerConnection,
     dkim: s.dkim,
   });
+  const breaker = relayBreaker(limiterConnection, s.provider);
+  /** Says the relay is down on the provider's campaigns; on bad credentials, pauses them. */
+  const relayDown = async (kind: 'transport' | 'auth', reason: string) => {
+    const opened = await breaker.trip(kind, reason);
+    const outage = await breaker.current();
+    if (opened) {
+      o.log.warn({ provider: s.provider, kind, reason }, 'relay.down: waiting for the SMTP relay');
+      metrics.relayOutages.inc({ provider: s.provider, kind });
+      if (outage) await noteRelayOutage(o.store.db, s.provider, outage).catch(() => {});
+    }
+    if (kind === 'auth') {
+      const paused = await pauseForRelayAuth(o.store.db, s.provider, reason);
+      if (paused.length)
+        o.log.error(
+          { provider: s.provider, campaigns: paused, reason },
+          'relay.auth_failed: campaigns paused',
+        );
+    }
+  };
   const fromDomain = mailDomainOf(o.newsletter.from) ?? new URL(o.config.publicUrl).hostname;
 
   const deps: SendDeps = {
     store: o.store,
     transport,
     limiter: sharedRateLimiter(limiterConnection, s.provider, s.ratePerSecond),
+    breaker,
+    relayDown: (v) => relayDown(v.auth ? 'auth' : 'transport', v.text),
     scheduleRetry: (campaignId, deliveryId, attempt, delayMs) =>
       enqueueRetry(queue, { campaignId, deliveryId, attempt }, delayMs),
     retryDelayMs: (attempt) => retryDelayMs(attempt, s.retryBaseMs),
@@ -83,23 +109,34 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       event === 'delivery.sent' ? o.log.debug(fields, event) : o.log.info(fields, event),
   };
 
+  /** Jobs in a row that met an outage: their wait grows, 1 s … 15 s. */
+  let outages = 0;
   const worker: Worker<SendJobData> = new Worker<SendJobData>(
     queueName(s.provider),
     async (job, token) => {
       const data = job.data;
-      const result = await sendDeliveries(
-        deps,
-        job.name === BATCH_JOB && 'batch' in data
-          ? data
-          : { campaignId: data.campaignId, deliveryId: (data as { deliveryId: number }).deliveryId },
-      );
+      let result: Awaited<ReturnType<typeof sendDeliveries>>;
+      try {
+        result = await sendDeliveries(
+          deps,
+          job.name === BATCH_JOB && 'batch' in data
+            ? data
+            : { campaignId: data.campaignId, deliveryId: (data as { deliveryId: number }).deliveryId },
+        );
+      } catch (e) {
+        if (!isOutage(e)) throw e;
+        // The database (or Redis) is away: not the job's fault and not the reader's. Come back later.
+        return waitFor(job, token, outageDelayMs(outages++, 15_000), e as Error);
+      }
+      outages = 0;
       if (result.kind === 'paused') {
         // Paused campaigns wait without spending attempts; resume puts them back in line.
         await job.moveToDelayed(Date.now() + 5_000, token);
         throw new DelayedError();
       }
-      if (result.kind === 'throttled') {
-        // The provider said "slow down": the whole queue waits, the job comes back, nothing is dropped.
+      if (result.kind === 'throttled' || result.kind === 'relay') {
+        // The provider said "slow down", or its relay is down: the whole queue waits, the job comes
+        // back, nothing is dropped and no attempt is used.
         await worker.rateLimit(result.waitMs);
         throw new RateLimitError();
       }
@@ -114,6 +151,16 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       autorun: true,
     },
   );
+  async function waitFor(
+    job: Job<SendJobData>,
+    token: string | undefined,
+    delayMs: number,
+    e: Error,
+  ): Promise<never> {
+    o.log.warn({ jobId: job.id, err: e.message, delayMs }, 'job.waiting: a service is unavailable');
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
+  }
   worker.on('failed', (job, err) => o.log.warn({ jobId: job?.id, err: err.message }, 'job.failed'));
   worker.on('error', (err) => o.log.warn({ err: err.message }, 'worker.error'));
 
@@ -130,6 +177,34 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
     }
   };
   const timer = setInterval(() => void runReconcile(), s.reconcileIntervalMs);
+
+  // One probe at a time across workers (a lock in Redis), when the breaker says one is due.
+  let probing = false;
+  const probeRelay = async (force = false) => {
+    if (probing) return;
+    probing = true;
+    try {
+      const r = await breaker.probe(() => verifyRelay(o.smtpUrl), { force });
+      if (r.outcome === 'closed') {
+        o.log.info({ provider: s.provider, since: r.outage?.since }, 'relay.back: sending resumes');
+        await noteRelayOutage(o.store.db, s.provider, null);
+      } else if (r.outcome === 'failed' && r.error) {
+        const v = classifySmtpError(r.error as Error & { responseCode?: number });
+        o.log.warn(
+          { provider: s.provider, err: r.error.message, nextProbeInMs: r.outage?.backoffMs },
+          'relay.probe_failed',
+        );
+        if (v.kind === 'relay' && v.auth) await relayDown('auth', v.text);
+        else if (r.outage) await noteRelayOutage(o.store.db, s.provider, r.outage);
+      }
+    } catch (e) {
+      o.log.warn({ err: (e as Error).message }, 'relay.probe_error');
+    } finally {
+      probing = false;
+    }
+  };
+  const probeTimer = setInterval(() => void probeRelay(), 500);
+  void probeRelay(true); // a restarted worker (new SMTP_URL?) tries the relay at once
   await worker.waitUntilReady();
 
   return {
@@ -138,7 +213,8 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
     reconcile: runReconcile,
     async close() {
       clearInterval(timer);
-      while (reconciling) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(probeTimer);
+      while (reconciling || probing) await new Promise((r) => setTimeout(r, 20));
       await worker.close();
       await queue.close();
       transport.close();

@@ -96,3 +96,19 @@ export async function updateCampaignState(
 export async function setCampaignSize(db: Db, id: number, total: number, batches: number): Promise<void> {
   await db.updateTable('campaigns').set({ total, batches, updated_at: now() }).where('id', '=', id).execute();
 }
+
+/** Sets the reason shown beside a state, without changing the state, on rows still in `states`. */
+export async function setStateReason(
+  db: Db,
+  id: number,
+  states: readonly CampaignState[],
+  reason: string | null,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('campaigns')
+    .set({ state_reason: reason, updated_at: now() })
+    .where('id', '=', id)
+    .where('state', 'in', states)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

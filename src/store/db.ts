@@ -34,6 +34,9 @@ export async function openStore(opts: { databaseUrl?: string | undefined; dataDi
     // An idle client can be cut by the server (restart, admin command); pg reports it on the pool and
     // an unhandled 'error' would end the process. The pool drops that client; the next query reconnects.
     pool.on('error', () => {});
+    // A client in use (inside a query or transaction) reports a dropped connection on itself; with no
+    // listener that 'error' would end the process. The query in flight fails, which the caller handles.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(url);
     store = {
