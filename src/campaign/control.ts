@@ -2,8 +2,14 @@ import { metrics } from '../_shared/metrics.ts';
 import { NumeroError } from '../errors.ts';
 import type { Db } from '../store/audience.ts';
 import { type CampaignRow, campaignById } from '../store/campaigns.ts';
-import { markSkippedPending, requeueFailedDeliveries } from '../store/deliveries.ts';
-import { describeFilter, type FailureFilter, matchesFilter, scanDeliveries } from './failures.ts';
+import { markSkippedPending, requeueDeliveries } from '../store/deliveries.ts';
+import {
+  describeFilter,
+  type FailureFilter,
+  isTransportBounce,
+  matchesFilter,
+  scanDeliveries,
+} from './failures.ts';
 import type { CampaignQueue } from './queue-port.ts';
 import { transition } from './state.ts';
 
@@ -56,8 +62,9 @@ export interface RetryResult {
 }
 
 /**
- * Puts the campaign's failed deliveries that match `filter` back in line with fresh attempts. Only
- * rows still `failed` change (never one that was sent, bounced, suppressed or skipped), so running
+ * Puts the campaign's failed deliveries that match `filter` back in line with fresh attempts (with
+ * `transportFailures`, the rows an older version recorded `bounced` when the relay refused us). Only
+ * rows still in that status change (never one that was sent, bounced, suppressed or skipped), so running
  * it twice is safe: the second run finds nothing and says so. A sent campaign goes back to queued.
  */
 export async function retryFailed(
@@ -72,13 +79,14 @@ export async function retryFailed(
   const ids: number[] = [];
   const batches = new Set<number>();
   const examples: string[] = [];
-  await scanDeliveries(db, id, ['failed'], (r) => {
-    if (!matchesFilter(r, filter)) return;
+  const from = filter.transportFailures ? 'bounced' : 'failed';
+  await scanDeliveries(db, id, [from], (r) => {
+    if (!matchesFilter(r, filter) || (filter.transportFailures && !isTransportBounce(r))) return;
     ids.push(r.id);
     batches.add(r.batch_no);
     if (examples.length < 3) examples.push(r.email);
   });
-  const what = `failed deliveries (${describeFilter(filter)})`;
+  const what = `${from} deliveries (${describeFilter(filter)})`;
   if (!ids.length) {
     return {
       matched: 0,
@@ -96,7 +104,7 @@ export async function retryFailed(
     };
   }
   const requeued = await db.transaction().execute(async (trx) => {
-    const n = await requeueFailedDeliveries(trx, ids);
+    const n = await requeueDeliveries(trx, ids, from);
     if (n > 0 && c.state === 'sent') await transition(trx, id, 'queued');
     return n;
   });

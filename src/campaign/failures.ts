@@ -13,11 +13,17 @@ import type { DeliveryStatus } from '../store/schema.ts';
 export interface FailureFilter {
   code?: string | undefined;
   domain?: string | undefined;
+  /**
+   * Instead of `failed` rows: rows recorded `bounced` by a failure of the relay itself (refused
+   * credentials, 530/534/535/538), as versions before the relay breaker recorded them.
+   */
+  transportFailures?: boolean | undefined;
 }
 
 export function parseFailureFilter(o: {
   code?: string | undefined;
   domain?: string | undefined;
+  transportFailures?: boolean | undefined;
 }): FailureFilter {
   const code = o.code?.trim().toLowerCase() || undefined;
   if (code !== undefined && !/^(\d{3}|[245]xx|none)$/.test(code))
@@ -32,7 +38,14 @@ export function parseFailureFilter(o: {
       throw new NumeroError('USAGE', `--domain: not a domain name: "${o.domain}"`);
     domain = ascii;
   }
-  return { code, domain };
+  return { code, domain, transportFailures: o.transportFailures || undefined };
+}
+
+/** A `bounced` row whose reply was the relay refusing us, not the recipient's server refusing the reader. */
+export function isTransportBounce(row: Pick<FailureRow, 'smtp_code' | 'smtp_response'>): boolean {
+  const text = row.smtp_response ?? '';
+  if (row.smtp_code !== null && [530, 534, 535, 538].includes(row.smtp_code)) return true;
+  return /\b5\.7\.[089]\b/.test(text) && /auth|credential|password|login/i.test(text);
 }
 
 export function domainOf(email: string): string {
@@ -48,7 +61,11 @@ export function matchesFilter(row: Pick<FailureRow, 'smtp_code' | 'email'>, f: F
 }
 
 export function describeFilter(f: FailureFilter): string {
-  const parts = [f.code ? `code ${f.code}` : '', f.domain ? `domain ${f.domain}` : ''].filter(Boolean);
+  const parts = [
+    f.transportFailures ? 'relay failures recorded as bounces' : '',
+    f.code ? `code ${f.code}` : '',
+    f.domain ? `domain ${f.domain}` : '',
+  ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'all';
 }
 

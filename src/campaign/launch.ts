@@ -1,5 +1,6 @@
 import { prepareIssue, requireReady } from '../check/check.ts';
 import { loadContext } from '../content/load.ts';
+import { NumeroError } from '../errors.ts';
 import { requireList } from '../store/audience.ts';
 import { type CampaignRow, campaignById } from '../store/campaigns.ts';
 import type { Store } from '../store/db.ts';
@@ -10,6 +11,8 @@ import { transition } from './state.ts';
 export interface LaunchDeps {
   store: Store;
   queue: CampaignQueue;
+  /** The SMTP relay, checked (connect, EHLO, AUTH) before anything is written or queued. */
+  relay?: { description: string; check(): Promise<void> } | undefined;
   workspace: { issuesDir: string; templatesDir: string; publicUrl: string };
   send: { batchSize: number; provider: string };
 }
@@ -23,14 +26,25 @@ export interface LaunchOptions {
 }
 
 /**
- * `numero send` up to the queue: prepare the issue (read once, check, render once), snapshot the
- * audience into the ledger, enqueue the batches, draft → queued. Any error in the issue stops it
- * before anything is written or queued.
+ * `numero send` up to the queue: prepare the issue (read once, check, render once), check that the
+ * relay accepts us, snapshot the audience into the ledger, enqueue the batches, draft → queued. An
+ * error in the issue or a relay that refuses us stops it before anything is written or queued.
  */
 export async function launchCampaign(deps: LaunchDeps, o: LaunchOptions): Promise<CampaignRow> {
   const { store, workspace } = deps;
   const prepared = requireReady(await prepareIssue(o.file, loadContext(workspace), workspace));
   const list = await requireList(store.db, o.list);
+  if (deps.relay) {
+    try {
+      await deps.relay.check();
+    } catch (e) {
+      throw new NumeroError(
+        'SMTP_FAILED',
+        `the SMTP relay ${deps.relay.description} refused us: ${(e as Error).message}. Nothing was queued; check SMTP_URL.`,
+        { cause: e, retryable: true },
+      );
+    }
+  }
   const campaign = await createCampaign(store, {
     prepared,
     list,

@@ -10,6 +10,7 @@ export function formatReport(r: CampaignReport): string {
     `  ${c.total} readers: ${DELIVERY_STATUSES.map((s) => `${r.counts[s]} ${s}`).join(', ')}`,
   ];
   if (r.pausedBecause) lines.push(`  paused: ${r.pausedBecause}`);
+  else if (c.state_reason) lines.push(`  note: ${c.state_reason}`);
   if (!r.byReply.length) lines.push('', 'no failures');
   else {
     lines.push('', 'failures by reply (status, code, text: count, e.g.)');

@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
 import { bullCampaignQueue } from '../queue/campaign-queue.ts';
 import { type RedisTarget, resolveRedis } from '../runtime/redis-server.ts';
+import { verifyRelay } from '../send/transport.ts';
 import { type CampaignRow, campaignById } from '../store/campaigns.ts';
 import { openStore, type Store } from '../store/db.ts';
 import { formatReport } from './campaign-show.ts';
@@ -39,6 +40,11 @@ function lazyQueue(cfg: Config): CampaignQueue & { close(): Promise<void> } {
   };
 }
 
+function relayCheck(url: string) {
+  const u = new URL(url);
+  return { description: `${u.protocol}//${u.host}`, check: () => verifyRelay(url) };
+}
+
 export interface Queued {
   store: Store;
   campaign: CampaignRow;
@@ -53,7 +59,8 @@ export async function queueCampaign(
   const store = await openStore(cfg);
   const queue = lazyQueue(cfg);
   try {
-    const campaign = await launchCampaign({ store, queue, workspace: cfg, send: cfg.send }, o);
+    const relay = cfg.smtpUrl ? relayCheck(cfg.smtpUrl) : undefined; // the built-in capture needs none
+    const campaign = await launchCampaign({ store, queue, relay, workspace: cfg, send: cfg.send }, o);
     const when = o.at ? ` for ${o.at.toISOString()}` : '';
     const progress = await campaignProgress(store.db, campaign);
     console.log(
@@ -184,7 +191,12 @@ export async function controlCampaign(
   cfg: Config,
   action: Action,
   id: number,
-  o: { code?: string | undefined; domain?: string | undefined; dryRun?: boolean } = {},
+  o: {
+    code?: string | undefined;
+    domain?: string | undefined;
+    dryRun?: boolean;
+    transportFailures?: boolean | undefined;
+  } = {},
 ): Promise<void> {
   const filter = action === 'retry' ? parseFailureFilter(o) : {};
   await withStore(cfg, async (store) => {

@@ -77,10 +77,19 @@ export function registerSend(program: Command, config: () => Config): void {
     .option('--code <code>', 'only those that got this reply: 451, a class such as 4xx, or none')
     .option('--domain <domain>', 'only those to this recipient domain')
     .option('--dry-run', 'say how many and which, change nothing')
-    .action(async (id: string, opts: { code?: string; domain?: string; dryRun?: boolean }) => {
-      const { controlCampaign } = await import('./send-run.ts');
-      await controlCampaign(config(), 'retry', campaignId(id), opts);
-    });
+    .option(
+      '--transport-failures',
+      'instead: deliveries recorded bounced because the relay refused us (535 and friends)',
+    )
+    .action(
+      async (
+        id: string,
+        opts: { code?: string; domain?: string; dryRun?: boolean; transportFailures?: boolean },
+      ) => {
+        const { controlCampaign } = await import('./send-run.ts');
+        await controlCampaign(config(), 'retry', campaignId(id), opts);
+      },
+    );
 
   program
     .command('demo')

@@ -192,15 +192,19 @@ export async function overdueRetries(
     .execute();
 }
 
-/** Puts failed deliveries back to pending with fresh attempts (ops' retry); only rows still `failed`. */
-export async function requeueFailedDeliveries(db: Db, ids: readonly number[]): Promise<number> {
+/** Puts deliveries back to pending with fresh attempts (ops' retry); only rows still in `from`. */
+export async function requeueDeliveries(
+  db: Db,
+  ids: readonly number[],
+  from: 'failed' | 'bounced' = 'failed',
+): Promise<number> {
   let n = 0;
   for (let i = 0; i < ids.length; i += 500) {
     const r = await db
       .updateTable('deliveries')
       .set({ status: 'pending', attempts: 0, next_attempt_at: null, updated_at: now() })
       .where('id', 'in', ids.slice(i, i + 500))
-      .where('status', '=', 'failed')
+      .where('status', '=', from)
       .executeTakeFirst();
     n += Number(r.numUpdatedRows);
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/_shared/log.ts';
+import { isOutage } from '../../src/_shared/outage.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { loadNewsletter } from '../../src/content/data.ts';
 import { freePort, type RedisServer, startRedisServer } from '../../src/runtime/redis-server.ts';
@@ -112,7 +113,7 @@ export async function createHarness(o: {
         config: cfg,
         store,
         redisUrl: redis.url,
-        smtpUrl: sink.url,
+        smtpUrl: cfg.smtpUrl ?? sink.url,
         newsletter: loadNewsletter(ISSUES_DIR),
         secret: SECRET,
         log: createLogger('test-worker', 'silent'),
@@ -136,7 +137,11 @@ export async function createHarness(o: {
     async waitForState(campaignId, states, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const c = await campaignById(store.db, campaignId);
+        // The database may be restarting on purpose (outage tests): keep asking.
+        const c = await campaignById(store.db, campaignId).catch((e: unknown) => {
+          if (isOutage(e)) return undefined;
+          throw e;
+        });
         if (c && states.includes(c.state)) return;
         if (Date.now() > deadline) {
           const counts = await deliveryCounts(store.db, campaignId);

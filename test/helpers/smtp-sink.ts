@@ -15,6 +15,8 @@ export type SinkBehaviour = (rcpt: string, attempt: number) => { code: number; m
 
 export interface SinkOptions {
   behaviour?: SinkBehaviour;
+  /** Require AUTH (PLAIN/LOGIN over plain text, loopback only); the check may change while it runs. */
+  auth?: (user: string, password: string) => boolean;
   /** Wait this long before answering each message (messages in flight). */
   delayMs?: number;
 }
@@ -38,10 +40,16 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   const attempts = new Map<string, number>();
   let behaviour = options.behaviour;
   const waiters: Array<() => void> = [];
+  const auth = options.auth;
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
+    authOptional: !auth,
+    allowInsecureAuth: true,
+    disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     logger: false,
+    onAuth(a, _session, callback) {
+      if (auth?.(a.username ?? '', a.password ?? '')) return callback(null, { user: a.username });
+      callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
