@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { completeIfDone } from '../campaign/lifecycle.ts';
 import { enqueueBatches, enqueueRetry } from '../queue/enqueue.ts';
-import type { SendJobData } from '../queue/jobs.ts';
+import { batchJobId, type SendJobData } from '../queue/jobs.ts';
 import type { Db } from '../store/audience.ts';
 import { campaignsInState } from '../store/campaigns.ts';
 import { batchesWithWork, overdueRetries } from '../store/deliveries.ts';
@@ -20,11 +20,15 @@ export async function reconcile(
   const now = Date.now();
   // Claimed rows older than two lock periods belong to a job whose worker is gone.
   const staleBefore = new Date(now - 2 * o.lockMs).toISOString();
+  // A batch job that failed for good (kept in Redis under its id) would make re-adding it a no-op:
+  // such a job is retried instead, when the ledger says its batch still has work.
+  const failed = new Map((await queue.getFailed(0, 999)).map((j) => [j.id, j]));
   for (const c of await campaignsInState(db, ['queued', 'sending'])) {
     if (c.provider !== o.provider) continue; // another provider's workers keep their own queue
     if (c.scheduled_at && Date.parse(c.scheduled_at) > now) continue;
     if (await completeIfDone(db, c.id)) continue;
     const batches = await batchesWithWork(db, c.id, staleBefore);
+    for (const b of batches) await failed.get(batchJobId(c.id, b))?.retry('failed');
     if (batches.length) await enqueueBatches(queue, c.id, batches);
     for (const r of await overdueRetries(db, c.id, new Date(now - 30_000).toISOString())) {
       await enqueueRetry(queue, { campaignId: c.id, deliveryId: r.id, attempt: r.attempts + 1 }, 0);
