@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { domainOf, matchesFilter, parseFailureFilter, replyKey } from '../../src/campaign/failures.ts';
+import {
+  domainOf,
+  isTransportBounce,
+  matchesFilter,
+  parseFailureFilter,
+  replyKey,
+} from '../../src/campaign/failures.ts';
 import { NumeroError } from '../../src/errors.ts';
 
 const row = (code: number | null, email: string) => ({ smtp_code: code, email });
@@ -35,5 +41,13 @@ describe('failure filters: what campaign show groups and campaign retry takes', 
     );
     expect(replyKey('550 5.1.1 user lecteur3@example.org unknown')).toBe('550 5.1.1 user … unknown');
     expect(replyKey(null)).toBe('(no reply)');
+  });
+
+  it('tells a bounce recorded for a relay that refused our credentials from a reader’s bounce', () => {
+    const r = (code: number | null, text: string) => ({ smtp_code: code, smtp_response: text });
+    expect(isTransportBounce(r(535, '535 5.7.8 Authentication credentials invalid'))).toBe(true);
+    expect(isTransportBounce(r(530, '530 5.7.0 Authentication required'))).toBe(true);
+    expect(isTransportBounce(r(550, '550 5.7.1 Message rejected: DMARC policy'))).toBe(false);
+    expect(isTransportBounce(r(550, '550 5.1.1 User unknown'))).toBe(false);
   });
 });
