@@ -3,6 +3,7 @@ import { type Config, loadConfig } from '../config.ts';
 import { NumeroError } from '../errors.ts';
 import { registerAudience } from './audience.ts';
 import { registerCheck } from './check.ts';
+import { registerDoctor } from './doctor.ts';
 import { registerPreview } from './preview.ts';
 import { registerRender } from './render.ts';
 import { registerSend } from './send.ts';
@@ -29,6 +30,7 @@ registerPreview(program, getConfig);
 registerAudience(program, getConfig);
 registerServe(program, getConfig);
 registerSend(program, getConfig);
+registerDoctor(program, getConfig);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@ import { controlCampaign, queueCampaign } from '../../src/cli/send-run.ts';
 import { loadConfig } from '../../src/config.ts';
 import { campaignById } from '../../src/store/campaigns.ts';
 import { deliveryCounts } from '../../src/store/deliveries.ts';
+import { numero } from '../helpers/cli.ts';
 import { until } from '../helpers/ops.ts';
 import { type RelayProxy, startRelayProxy } from '../helpers/relay-proxy.ts';
 import { createHarness, type Harness, ISSUE, receivedPerReader } from '../helpers/send-harness.ts';
@@ -40,6 +41,14 @@ describe('the relay is the sender’s problem, never the reader’s (real SMTP s
     );
     expect(await h.store.db.selectFrom('campaigns').selectAll().execute()).toEqual([]);
     expect(await h.store.db.selectFrom('deliveries').selectAll().execute()).toEqual([]);
+    // numero doctor says the same, and which checks pass.
+    const doctor = await numero(['doctor'], { ...h.env, SMTP_URL: url });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/^ok {4}database: sqlite:/m);
+    expect(doctor.stdout).toMatch(/^ok {4}redis: 127\.0\.0\.1:\d+$/m);
+    expect(doctor.stdout).toMatch(/^FAIL {2}smtp relay: .*535/m);
+    const fine = await numero(['doctor'], h.env); // the harness's SMTP server without AUTH
+    expect(fine.stdout).toMatch(/^ok {4}smtp relay: smtp:\/\/127\.0\.0\.1:\d+: connected$/m);
   });
 
   it('credentials refused mid-campaign pause it with the reason, change no delivery; fixed and resumed, everyone gets it once', async () => {
