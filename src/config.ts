@@ -73,6 +73,12 @@ const EnvSchema = z.object({
     .string()
     .min(24, { error: 'must be at least 24 characters (openssl rand -hex 24)' })
     .optional(),
+  /** Who may receive the preview's test sends: addresses or domains, comma-separated; unset = anyone, sample readers only. */
+  PREVIEW_TEST_RECIPIENTS: z.string().optional(),
+  /** Test sends per minute from one preview. */
+  PREVIEW_TEST_RATE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Host names the preview answers to besides loopback (when it is bound to another address). */
+  PREVIEW_HOSTS: z.string().optional(),
   /** A worker's /metrics, /healthz and /readyz port; unset = none. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -92,6 +98,12 @@ export interface Config {
   readonly unsubscribeRateLimit: number;
   readonly redisUrl: string | undefined;
   readonly opsToken: string | undefined;
+  readonly preview: {
+    /** null = any address, but sample readers only. */
+    testRecipients: readonly string[] | null;
+    testSendsPerMinute: number;
+    hosts: readonly string[];
+  };
   /** Where a worker serves its metrics and health, or null. */
   readonly metrics: { port: number; host: string } | null;
   readonly logLevel: string;
@@ -138,6 +150,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     unsubscribeRateLimit: e.UNSUBSCRIBE_RATE_LIMIT,
     redisUrl: e.REDIS_URL,
     opsToken: e.OPS_TOKEN,
+    preview: Object.freeze({
+      testRecipients: e.PREVIEW_TEST_RECIPIENTS ? list(e.PREVIEW_TEST_RECIPIENTS) : null,
+      testSendsPerMinute: e.PREVIEW_TEST_RATE,
+      hosts: e.PREVIEW_HOSTS ? list(e.PREVIEW_HOSTS) : [],
+    }),
     metrics: e.METRICS_PORT === undefined ? null : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     logLevel: e.LOG_LEVEL,
     send: Object.freeze({
@@ -158,6 +175,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockMs: e.SEND_LOCK_MS,
     }),
   });
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** PUBLIC_URL's host when it can receive mail (not an IP address, not localhost). */

@@ -26,6 +26,9 @@ export function registerPreview(program: Command, config: () => Config): void {
         port,
         host: opts.host,
         subscribers: store ? subscriberReaders(store) : undefined,
+        hostnames: cfg.preview.hosts,
+        testRecipients: cfg.preview.testRecipients,
+        testSendsPerMinute: cfg.preview.testSendsPerMinute,
         // Test copies are built and signed as real sends are.
         sending: {
           secret: cfg.unsubscribeSecret ?? null,

@@ -19,14 +19,29 @@ export function listTemplates(templatesDir: string): string[] {
     .sort();
 }
 
-/** Issue files (`*.md`) in issues/, sorted by name (date first by convention). */
+/**
+ * Issue files (`*.md`) in issues/, sorted by name (date first by convention). A symlink counts only
+ * when its target is a file inside the folder: a link to anything else is never read or served.
+ */
 export function listIssueFiles(issuesDir: string): string[] {
   if (!fs.existsSync(issuesDir)) return [];
   return fs
     .readdirSync(issuesDir)
     .filter((f) => f.endsWith('.md') && !f.startsWith('_') && f !== 'README.md')
     .sort()
-    .map((f) => path.join(issuesDir, f));
+    .map((f) => path.join(issuesDir, f))
+    .filter((f) => realFileInside(issuesDir, f) !== null);
+}
+
+/** The real path of `file` when it is a file whose real path lies inside `root`'s; else null (ELOOP too). */
+export function realFileInside(root: string, file: string): string | null {
+  try {
+    const realRoot = fs.realpathSync(root);
+    const real = fs.realpathSync(file);
+    return real.startsWith(realRoot + path.sep) && fs.statSync(real).isFile() ? real : null;
+  } catch {
+    return null;
+  }
 }
 
 export function loadContext(dirs: ContentDirs): ParseContext {

@@ -12,12 +12,21 @@ export function webVersionRoutes(ws: Workspace): Hono {
   const app = new Hono();
 
   app.get('/issues/files/*', (c) => {
-    const rel = decodeURIComponent(c.req.path.slice('/issues/files/'.length));
+    let rel: string;
+    try {
+      rel = decodeURIComponent(c.req.path.slice('/issues/files/'.length));
+    } catch {
+      return c.text('Not found', 404); // a malformed % escape names no file
+    }
     const asset = issueAsset(ws, rel);
     if (!asset) return c.text('Not found', 404);
     return c.body(fs.readFileSync(asset.file), 200, {
       'Content-Type': asset.type,
       'Cache-Control': 'public, max-age=300',
+      'X-Content-Type-Options': 'nosniff',
+      // A file is shown, never run: an SVG with a script in it cannot act on this origin.
+      'Content-Security-Policy':
+        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox",
     });
   });
 

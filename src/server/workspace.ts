@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { type CheckReport, hasErrors, prepareIssue } from '../check/check.ts';
-import { listIssueFiles, loadContext } from '../content/load.ts';
+import { listIssueFiles, loadContext, realFileInside } from '../content/load.ts';
 import type { ParseContext } from '../content/parse.ts';
 import { type Diagnostic, InvalidFileError } from '../errors.ts';
 
@@ -30,7 +29,7 @@ const SLUG = /^[A-Za-z0-9][\w.-]*$/;
 export function issueFileForSlug(ws: Workspace, slug: string): string | null {
   if (!SLUG.test(slug)) return null;
   const file = path.join(ws.issuesDir, `${slug}.md`);
-  return listIssueFiles(ws.issuesDir).includes(file) ? file : null;
+  return listIssueFiles(ws.issuesDir).includes(file) && realFileInside(ws.issuesDir, file) ? file : null;
 }
 
 export interface IssueSummary {
@@ -71,7 +70,10 @@ export async function listSummaries(ws: Workspace, ctx: ParseContext): Promise<I
   return summaries.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.slug.localeCompare(a.slug));
 }
 
-/** A file next to the issues (an image), or null when the path leaves the folder or is not a media file. */
+/**
+ * A file next to the issues (an image), or null when the path leaves the folder, is not a media
+ * file, or is a symlink whose target lies outside the folder (`x.png -> /proc/self/environ`).
+ */
 export function issueAsset(ws: Workspace, relPath: string): { file: string; type: string } | null {
   const types: Record<string, string> = {
     '.png': 'image/png',
@@ -85,7 +87,7 @@ export function issueAsset(ws: Workspace, relPath: string): { file: string; type
   const root = path.resolve(ws.issuesDir);
   const file = path.resolve(root, relPath);
   const type = types[path.extname(file).toLowerCase()];
-  if (!type || !file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile())
-    return null;
-  return { file, type };
+  if (!type || !file.startsWith(root + path.sep)) return null;
+  const real = realFileInside(root, file);
+  return real ? { file: real, type } : null;
 }

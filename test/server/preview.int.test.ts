@@ -131,9 +131,18 @@ describe('numero preview in Chromium', () => {
 
   it('refuses a malformed address and sends nothing', async () => {
     const before = sink.messages.length;
+    // As the preview's own page posts it: its token, its origin.
+    const ownPage = await (await fetch(`${server.url}/preview/${SLUG}`)).text();
+    const token = /name="_token" value="([^"]+)"/.exec(ownPage)?.[1] ?? '';
     const res = await fetch(`${server.url}/preview/${SLUG}/test`, {
       method: 'POST',
-      body: new URLSearchParams({ to: 'pas une adresse', template: 'weekly.tsx', reader: 'aigerim' }),
+      headers: { Origin: server.url },
+      body: new URLSearchParams({
+        to: 'pas une adresse',
+        template: 'weekly.tsx',
+        reader: 'aigerim',
+        _token: token,
+      }),
       redirect: 'manual',
     });
     expect(res.status).toBe(303);

@@ -1,18 +1,29 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
+import { rateLimiter } from 'hono-rate-limiter';
+import { parseAddress } from '../../_shared/address.ts';
 import { hasErrors, prepareIssue } from '../../check/check.ts';
 import { listTemplates } from '../../content/load.ts';
 import { NumeroError } from '../../errors.ts';
 import { Personalizer, type Reader } from '../../render/personalize.ts';
 import { SAMPLE_READERS, sampleLinks } from '../../render/sample-readers.ts';
 import { sendTest, type TestSendSettings } from '../../send/test-send.ts';
+import { fromOwnOrigin, hostGuard } from '../guard.ts';
 import { webVersionRoutes } from '../web-version.ts';
 import { issueFileForSlug, listSummaries, tryLoadContext, type Workspace } from '../workspace.ts';
 import type { LiveReload } from './live.ts';
 import { diagnosticsList, indexPage, issuePage, layout } from './pages.ts';
 
 export interface PreviewDeps {
+  /** Host names answered besides loopback (DNS rebinding gets 421). */
+  hostnames?: readonly string[];
+  /** Who may receive test sends (addresses or domains); null = anyone, with sample readers only. */
+  testRecipients?: readonly string[] | null;
+  /** Test sends per minute from this preview, all pages together. */
+  testSendsPerMinute?: number;
   workspace: Workspace;
   live: LiveReload;
   /** Where "send a test" delivers. */
@@ -29,6 +40,22 @@ export type PreviewReader = Reader & { id: string };
 export function previewApp(deps: PreviewDeps): Hono {
   const { workspace: ws, live } = deps;
   const app = new Hono();
+  // The preview shows unpublished issues and real subscribers, and can send mail: only pages of its
+  // own, on a host name it answers to, may use it.
+  const token = randomBytes(24).toString('base64url');
+  app.use('*', hostGuard(deps.hostnames ?? []));
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('X-Frame-Options', 'SAMEORIGIN');
+    c.header('Referrer-Policy', 'same-origin'); // no-referrer would make the browser send Origin: null
+  });
+  const testLimit = rateLimiter({
+    windowMs: 60_000,
+    limit: deps.testSendsPerMinute ?? 10,
+    keyGenerator: () => 'test-sends',
+    handler: (c) => c.text('429 Too many test sends: wait a minute', 429),
+  });
 
   app.get('/', async (c) => {
     const loaded = tryLoadContext(ws);
@@ -127,6 +154,7 @@ export function previewApp(deps: PreviewDeps): Hono {
         version: live.version,
         notice: sent ? `Test sent to ${sent}` : null,
         testError: c.req.query('test_error') ?? null,
+        token,
       }),
     );
   });
@@ -147,45 +175,91 @@ export function previewApp(deps: PreviewDeps): Hono {
     return c.html(p.out.html, 200, { 'Cache-Control': 'no-store' });
   });
 
-  app.post('/preview/:slug/test', async (c) => {
-    const slug = c.req.param('slug');
-    const form = await c.req.parseBody();
-    const template = typeof form.template === 'string' ? form.template : undefined;
-    const readerId = typeof form.reader === 'string' ? form.reader : undefined;
-    const back = (extra: string) =>
-      `/preview/${encodeURIComponent(slug)}?template=${encodeURIComponent(template ?? '')}&reader=${encodeURIComponent(readerId ?? '')}&${extra}`;
-    const p = await preview(slug, template, readerId);
-    if (!p) return c.text('Not found', 404);
-    const reader = (await readers()).find((r) => r.id === p.reader);
-    if (!p.report?.compiled || !p.report.issue || !reader || hasErrors(p.report)) {
-      return c.redirect(
-        back(`test_error=${encodeURIComponent('The issue has errors: fix them before sending a test.')}`),
-        303,
-      );
-    }
-    try {
-      const result = await sendTest({
-        compiled: p.report.compiled,
-        newsletter: p.report.issue.newsletter,
-        reader,
-        to: typeof form.to === 'string' ? form.to : '',
-        smtpUrl: deps.smtpUrl,
-        settings: {
-          secret: null,
-          mailtoDomain: null,
-          bounceDomain: undefined,
-          dkim: null,
-          ...deps.sending,
-          publicUrl: ws.publicUrl,
-        },
-      });
-      return c.redirect(back(`sent=${encodeURIComponent(result.to)}`), 303);
-    } catch (e) {
-      if (!(e instanceof NumeroError)) throw e;
-      return c.redirect(back(`test_error=${encodeURIComponent(e.message)}`), 303);
-    }
-  });
+  app.post(
+    '/preview/:slug/test',
+    bodyLimit({ maxSize: 8 * 1024 }),
+    async (c, next) => {
+      // A page of another site (or a script without a page) never sends mail through the preview.
+      const form = await c.req.parseBody();
+      const given = typeof form._token === 'string' ? form._token : '';
+      if (
+        fromOwnOrigin(c) !== 'same' ||
+        given.length !== token.length ||
+        !timingSafeEqual(Buffer.from(given), Buffer.from(token))
+      )
+        return c.text('403 Forbidden: test sends come only from the preview’s own pages', 403);
+      await next();
+    },
+    testLimit,
+    async (c) => {
+      const slug = c.req.param('slug');
+      const form = await c.req.parseBody();
+      const template = typeof form.template === 'string' ? form.template : undefined;
+      const readerId = typeof form.reader === 'string' ? form.reader : undefined;
+      const back = (extra: string) =>
+        `/preview/${encodeURIComponent(slug)}?template=${encodeURIComponent(template ?? '')}&reader=${encodeURIComponent(readerId ?? '')}&${extra}`;
+      const p = await preview(slug, template, readerId);
+      if (!p) return c.text('Not found', 404);
+      const reader = (await readers()).find((r) => r.id === p.reader);
+      const to = typeof form.to === 'string' ? form.to.slice(0, 320) : '';
+      const refusal = recipientRefusal(to, reader?.id ?? '', deps.testRecipients ?? null);
+      if (refusal) return c.redirect(back(`test_error=${encodeURIComponent(refusal)}`), 303);
+      if (!p.report?.compiled || !p.report.issue || !reader || hasErrors(p.report)) {
+        return c.redirect(
+          back(`test_error=${encodeURIComponent('The issue has errors: fix them before sending a test.')}`),
+          303,
+        );
+      }
+      try {
+        const result = await sendTest({
+          compiled: p.report.compiled,
+          newsletter: p.report.issue.newsletter,
+          reader,
+          to,
+          smtpUrl: deps.smtpUrl,
+          settings: {
+            secret: null,
+            mailtoDomain: null,
+            bounceDomain: undefined,
+            dkim: null,
+            ...deps.sending,
+            publicUrl: ws.publicUrl,
+          },
+        });
+        return c.redirect(back(`sent=${encodeURIComponent(result.to)}`), 303);
+      } catch (e) {
+        if (!(e instanceof NumeroError)) throw e;
+        return c.redirect(back(`test_error=${encodeURIComponent(e.message)}`), 303);
+      }
+    },
+  );
 
   app.route('/', webVersionRoutes(ws));
   return app;
+}
+
+/**
+ * Why a test send to `to` with this reader's data is refused, or null. A real subscriber's name and
+ * attributes go only to the team's addresses (PREVIEW_TEST_RECIPIENTS); without that list, anyone
+ * may get a test copy, but filled with a sample reader only.
+ */
+export function recipientRefusal(
+  to: string,
+  readerId: string,
+  allowed: readonly string[] | null,
+): string | null {
+  const realReader = readerId.startsWith('subscriber-');
+  if (allowed === null) {
+    return realReader
+      ? 'A real subscriber’s data goes only to the addresses in PREVIEW_TEST_RECIPIENTS: choose a sample reader, or set it.'
+      : null;
+  }
+  const parsed = parseAddress(to);
+  if (!parsed.ok) return null; // the send itself says why the address is invalid
+  const ok = allowed.some((a) =>
+    a.includes('@') ? parseAddress(a).ok && a === parsed.normalized.toLowerCase() : a === parsed.domain,
+  );
+  return ok
+    ? null
+    : `${parsed.address} is not in PREVIEW_TEST_RECIPIENTS (the addresses and domains test sends may go to).`;
 }

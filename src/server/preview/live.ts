@@ -23,6 +23,8 @@ export class LiveReload {
       ignored: (p) => path.basename(p).startsWith('.'),
     });
     this.watcher.on('all', (_event, file) => this.changed(file));
+    // A symlink loop or an unreadable file in the folder is not the preview's end: keep watching.
+    this.watcher.on('error', () => {});
   }
 
   /** Resolves once the watcher is watching, so no save is missed after start. */

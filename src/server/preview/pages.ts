@@ -72,6 +72,8 @@ export interface IssuePageModel {
   version: number;
   notice: string | null;
   testError: string | null;
+  /** Proves a test-send POST came from a page this preview rendered. */
+  token: string;
 }
 
 export function issuePage(m: IssuePageModel): Html {
@@ -119,6 +121,7 @@ ${diagnosticsList(m.diagnostics.filter((d) => d.severity === 'warning'))}
 <form class="send-test" method="post" action="/preview/${encodeURIComponent(m.slug)}/test">
   <input type="hidden" name="template" value="${m.template}">
   <input type="hidden" name="reader" value="${m.reader}">
+  <input type="hidden" name="_token" value="${m.token}">
   <label>Send a test to <input type="email" name="to" required placeholder="you@example.org" autocomplete="email"></label>
   <button type="submit">Send test</button>
 </form>`

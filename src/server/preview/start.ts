@@ -16,6 +16,9 @@ export async function startPreview(opts: {
   host: string;
   subscribers?: PreviewDeps['subscribers'];
   sending?: PreviewDeps['sending'];
+  hostnames?: PreviewDeps['hostnames'];
+  testRecipients?: PreviewDeps['testRecipients'];
+  testSendsPerMinute?: PreviewDeps['testSendsPerMinute'];
 }): Promise<PreviewServer> {
   const live = new LiveReload([opts.workspace.issuesDir, opts.workspace.templatesDir]);
   await live.ready();
@@ -26,6 +29,9 @@ export async function startPreview(opts: {
       smtpUrl: opts.smtp.url,
       subscribers: opts.subscribers,
       sending: opts.sending,
+      hostnames: [...(opts.hostnames ?? []), opts.host],
+      testRecipients: opts.testRecipients,
+      testSendsPerMinute: opts.testSendsPerMinute,
     }),
     opts.port,
     opts.host,
