@@ -53,8 +53,10 @@ export async function openStore(opts: { databaseUrl?: string | undefined; dataDi
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    // Several numero processes share the file: a writer waits its turn (up to a minute) instead of
+    // failing with "database is locked".
+    sqlite.pragma('busy_timeout = 60000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(sqlite) }) });
     store = { db, dialect: 'sqlite', description: `sqlite:${file}`, close: () => db.destroy() };
   }
   await migrate(store);
@@ -77,4 +79,22 @@ async function migrate(store: Store): Promise<void> {
       },
     );
   }
+}
+
+/**
+ * Kysely opens SQLite transactions with a plain (deferred) BEGIN: a transaction that reads first and
+ * writes later then asks for the write lock while another process holds it, and SQLite answers
+ * SQLITE_BUSY at once, without waiting, since waiting could deadlock. BEGIN IMMEDIATE takes the
+ * write lock at the start, where the busy timeout applies: writers queue up instead of failing.
+ */
+function immediateTransactions(sqlite: SQLite.Database): SQLite.Database {
+  return new Proxy(sqlite, {
+    get(target, prop) {
+      if (prop === 'prepare') {
+        return (source: string) => target.prepare(/^\s*begin\s*$/i.test(source) ? 'begin immediate' : source);
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
