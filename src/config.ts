@@ -93,7 +93,7 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   readonly databaseUrl: string | undefined;
   readonly unsubscribeSecret: string | undefined;
-  /** Domain of the `mailto:unsubscribe+TOKEN@…` address; defaults to PUBLIC_URL's host; null = no mailto. */
+  /** Domain of the `mailto:unsubscribe+TOKEN@…` address (UNSUBSCRIBE_MAILTO_DOMAIN); null = no mailto. */
   readonly unsubscribeMailtoDomain: string | null;
   readonly unsubscribeRateLimit: number;
   readonly redisUrl: string | undefined;
@@ -146,7 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     databaseUrl: e.DATABASE_URL,
     unsubscribeSecret: e.UNSUBSCRIBE_SECRET,
-    unsubscribeMailtoDomain: e.UNSUBSCRIBE_MAILTO_DOMAIN ?? mailDomainOf(e.PUBLIC_URL),
+    // Only when something receives it: advertising a mailto nobody reads fails readers silently.
+    unsubscribeMailtoDomain: e.UNSUBSCRIBE_MAILTO_DOMAIN ?? null,
     unsubscribeRateLimit: e.UNSUBSCRIBE_RATE_LIMIT,
     redisUrl: e.REDIS_URL,
     opsToken: e.OPS_TOKEN,
@@ -182,12 +183,6 @@ function list(value: string): string[] {
     .split(',')
     .map((v) => v.trim().toLowerCase())
     .filter(Boolean);
-}
-
-/** PUBLIC_URL's host when it can receive mail (not an IP address, not localhost). */
-function mailDomainOf(publicUrl: string): string | null {
-  const host = new URL(publicUrl).hostname;
-  return host === 'localhost' || /^[\d.]+$|:/.test(host) ? null : host;
 }
 
 function dkimSettings(domain?: string, selector?: string, key?: string): SendConfig['dkim'] {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ReadyIssue } from '../check/check.ts';
 import { NumeroError } from '../errors.ts';
 import type { List } from '../store/audience.ts';
@@ -55,6 +56,7 @@ export async function createCampaign(store: Store, o: CreateCampaignOptions): Pr
       batch_size: o.batchSize,
       provider: o.provider,
       scheduled_at: o.scheduledAt?.toISOString() ?? null,
+      message_key: randomBytes(6).toString('hex'),
     });
   }
 

@@ -58,6 +58,17 @@ export function registerDoctor(program: Command, config: () => Config): void {
           },
         },
       ];
+      const { preflight } = await import('../send/preflight.ts');
+      const { loadNewsletter } = await import('../content/data.ts');
+      const pf = preflight(cfg, loadNewsletter(cfg.issuesDir));
+      checks.push({
+        name: 'sending configuration',
+        run: async () => {
+          for (const w of pf.warnings) console.log(`warn  ${w}`);
+          if (pf.errors.length) throw new Error(pf.errors.join(' '));
+          return cfg.smtpUrl ? 'fit for a real relay' : 'SMTP_URL unset: nothing to check';
+        },
+      });
       let failed = 0;
       for (const c of checks) {
         try {

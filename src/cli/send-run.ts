@@ -5,9 +5,11 @@ import { launchCampaign } from '../campaign/launch.ts';
 import type { CampaignQueue } from '../campaign/queue-port.ts';
 import { campaignProgress, campaignReport, recentProgress } from '../campaign/report.ts';
 import type { Config } from '../config.ts';
+import { loadNewsletter } from '../content/data.ts';
 import { NumeroError } from '../errors.ts';
 import { bullCampaignQueue } from '../queue/campaign-queue.ts';
 import { type RedisTarget, resolveRedis } from '../runtime/redis-server.ts';
+import { preflight } from '../send/preflight.ts';
 import { verifyRelay } from '../send/transport.ts';
 import { type CampaignRow, campaignById } from '../store/campaigns.ts';
 import { openStore, type Store } from '../store/db.ts';
@@ -54,8 +56,16 @@ export interface Queued {
 /** `numero send` up to the queue. Nothing is queued when the issue has an error. */
 export async function queueCampaign(
   cfg: Config,
-  o: { file: string; list: string; at: Date | null; again: boolean },
+  o: { file: string; list: string; at: Date | null; again: boolean; force?: boolean },
 ): Promise<Queued> {
+  const checks = preflight(cfg, loadNewsletter(cfg.issuesDir));
+  for (const w of checks.warnings) console.error(`warning: ${w}`);
+  if (checks.errors.length && !o.force)
+    throw new NumeroError(
+      'CONFIG_INVALID',
+      `${checks.errors.join('\n')}\nNothing was queued. Fix the configuration, or send anyway with --force.`,
+    );
+  for (const e of checks.errors) if (o.force) console.error(`forced past: ${e}`);
   const store = await openStore(cfg);
   const queue = lazyQueue(cfg);
   try {

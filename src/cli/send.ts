@@ -19,19 +19,31 @@ export function registerSend(program: Command, config: () => Config): void {
     .option('--at <iso-time>', 'send later, e.g. 2026-11-26T07:00:00+01:00')
     .option('--detach', 'return once queued; follow with numero campaigns')
     .option('--again', 'send an issue this list already got, as a new campaign')
-    .action(async (file: string, opts: { list: string; at?: string; detach?: boolean; again?: boolean }) => {
-      const { queueCampaign, followCampaign } = await import('./send-run.ts');
-      const cfg = config();
-      const at = opts.at ? new Date(opts.at) : null;
-      if (at && Number.isNaN(at.getTime()))
-        throw new NumeroError('USAGE', `--at: not a date and time: "${opts.at}"`);
-      const queued = await queueCampaign(cfg, { file, list: opts.list, at, again: opts.again ?? false });
-      try {
-        if (!opts.detach) await followCampaign(queued.store, queued.campaign.id);
-      } finally {
-        await queued.close();
-      }
-    });
+    .option('--force', 'send although the preflight refuses the configuration (logged)')
+    .action(
+      async (
+        file: string,
+        opts: { list: string; at?: string; detach?: boolean; again?: boolean; force?: boolean },
+      ) => {
+        const { queueCampaign, followCampaign } = await import('./send-run.ts');
+        const cfg = config();
+        const at = opts.at ? new Date(opts.at) : null;
+        if (at && Number.isNaN(at.getTime()))
+          throw new NumeroError('USAGE', `--at: not a date and time: "${opts.at}"`);
+        const queued = await queueCampaign(cfg, {
+          file,
+          list: opts.list,
+          at,
+          again: opts.again ?? false,
+          force: opts.force ?? false,
+        });
+        try {
+          if (!opts.detach) await followCampaign(queued.store, queued.campaign.id);
+        } finally {
+          await queued.close();
+        }
+      },
+    );
 
   program
     .command('worker')

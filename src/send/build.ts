@@ -29,7 +29,7 @@ export function personaliseAndBuild(
     },
   );
   return buildMessage({
-    messageId: messageIdFor(ctx.row.id, d.id, settings.messageDomain),
+    messageId: messageIdFor(ctx.row.id, d.id, settings.messageDomain, ctx.row.message_key),
     campaignId: String(ctx.row.id),
     subscriberId: String(d.subscriber_id),
     listName: ctx.listName,

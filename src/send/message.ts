@@ -19,9 +19,37 @@ export interface MessageParts {
   extraHeaders?: Record<string, string>;
 }
 
-/** Stable per delivery, so a resend after a crash carries the same Message-ID (receivers may dedupe). */
-export function messageIdFor(campaignId: number, deliveryId: number, domain: string): string {
-  return `<numero.c${campaignId}.d${deliveryId}@${domain}>`;
+/**
+ * Stable per delivery, so a resend after a crash carries the same Message-ID (receivers may dedupe),
+ * and unique across installations and database resets thanks to the campaign's random key.
+ */
+export function messageIdFor(
+  campaignId: number,
+  deliveryId: number,
+  domain: string,
+  key: string | null,
+): string {
+  return `<numero.c${campaignId}.d${deliveryId}${key ? `.${key}` : ''}@${domain}>`;
+}
+
+/** A List-Id label (RFC 2919: dot-atom of letters, digits, hyphens) derived from any list name. */
+export function listIdLabel(listName: string): string {
+  return (
+    listName
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'list'
+  );
+}
+
+/** The From header value split into display name and address (`Name <a@b>`, `"Na, me" <a@b>` or `a@b`). */
+export function parseFrom(from: string): { name: string | null; address: string } {
+  const m = /^\s*(?:"((?:[^"\\]|\\.)*)"|([^<]*?))\s*<([^<>\s]+)>\s*$/.exec(from);
+  if (!m) return { name: null, address: from.trim() };
+  const name = (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? '')).trim();
+  return { name: name || null, address: m[3] ?? '' };
 }
 
 /** The domain of a From header value (`Name <a@b.example>` → `b.example`), or null. */
@@ -52,14 +80,16 @@ export function buildMessage(p: MessageParts): OutgoingMessage {
       to: asciiAddress(p.to.address),
     },
     raw: buildRaw({
-      from: p.from,
+      from: parseFrom(p.from),
       to: p.to,
       subject: p.content.subject,
       messageId,
       date: new Date(),
       headers: {
         ...listUnsubscribeHeaders(p.unsubscribe),
-        'List-Id': `<${p.listName}.${p.domain}>`,
+        'List-Id': `<${listIdLabel(p.listName)}.${p.domain}>`,
+        // Gmail's feedback loop groups complaints by these fields: campaign, list, newsletter, sender.
+        'Feedback-ID': `c${p.campaignId}:${listIdLabel(p.listName)}:numero:${p.domain}`,
         'X-Campaign-Id': p.campaignId,
         'X-Subscriber-Id': p.subscriberId,
         ...p.extraHeaders,

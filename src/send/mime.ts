@@ -10,7 +10,7 @@ import { encodeWords, foldLines, isPlainText, quoteString } from 'nodemailer/lib
  * helpers; control characters never reach a header.
  */
 export interface RawParts {
-  from: string;
+  from: { name: string | null; address: string };
   to: { name: string | null; address: string };
   subject: string;
   messageId: string;
@@ -59,7 +59,8 @@ function base64Body(s: string): string {
 export function buildRaw(p: RawParts): Buffer {
   const boundary = `numero-${randomBytes(12).toString('hex')}`;
   const lines = [
-    header('From', p.from),
+    // The display name quoted (RFC 5322), so `Korner, Bruxelles` stays one mailbox.
+    foldLines(`From: ${mailbox(p.from.name, p.from.address)}`, 76),
     foldLines(`To: ${mailbox(p.to.name, p.to.address)}`, 76),
     header('Subject', p.subject),
     `Date: ${p.date.toUTCString().replace('GMT', '+0000')}`,

@@ -25,6 +25,7 @@ const CAMPAIGN_COLUMNS = [
   'total',
   'provider',
   'scheduled_at',
+  'message_key',
   'created_at',
 ] as const;
 

@@ -56,7 +56,9 @@ export async function openStore(opts: { databaseUrl?: string | undefined; dataDi
     // Several numero processes share the file: a writer waits its turn (up to a minute) instead of
     // failing with "database is locked".
     sqlite.pragma('busy_timeout = 60000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(sqlite) }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: immediateTransactions(sqlite) }),
+    });
     store = { db, dialect: 'sqlite', description: `sqlite:${file}`, close: () => db.destroy() };
   }
   await migrate(store);

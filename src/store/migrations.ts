@@ -130,5 +130,12 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('suppressions_created').on('suppressions').column('created_at').execute();
       },
     },
+    '004_campaign_message_key': {
+      async up(db: Kysely<unknown>) {
+        // A random part of every Message-ID of the campaign: IDs stay stable across a delivery's
+        // retries but never repeat across installations or database resets (Gmail drops repeats).
+        await db.schema.alterTable('campaigns').addColumn('message_key', 'text').execute();
+      },
+    },
   };
 }

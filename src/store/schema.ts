@@ -104,6 +104,8 @@ export interface CampaignsTable {
   total: number;
   provider: string;
   scheduled_at: string | null;
+  /** Random, per campaign, in every Message-ID (null for campaigns from before migration 004). */
+  message_key: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -61,6 +61,7 @@ export async function createHarness(o: {
     REDIS_URL: redis.url,
     SMTP_URL: sink.url,
     UNSUBSCRIBE_SECRET: SECRET,
+    UNSUBSCRIBE_MAILTO_DOMAIN: 'lettre.example.org',
     BATCH_SIZE: '50',
     SEND_RETRY_BASE_MS: '100',
     SEND_THROTTLE_WAIT_MS: '300',

@@ -47,7 +47,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
     expect(msg.parsed.text).toContain(`Bonjour Prénom${42},`);
     expect(msg.envelope.from).toBe(`bounces+${queued.campaign.id}.${reader.id}@bruxelles-korner.example`);
     expect(msg.parsed.messageId).toMatch(
-      new RegExp(`^<numero\\.c${queued.campaign.id}\\.d\\d+@bruxelles-korner\\.example>$`),
+      new RegExp(`^<numero\\.c${queued.campaign.id}\\.d\\d+\\.[0-9a-f]{12}@bruxelles-korner\\.example>$`),
     );
     expect(msg.raw.toString()).toMatch(/^List-Id: <lecteurs\.bruxelles-korner\.example>\r$/m);
     expect(hd.get('x-campaign-id')).toBe(String(queued.campaign.id));
