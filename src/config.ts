@@ -32,6 +32,8 @@ const EnvSchema = z.object({
     .regex(/^[a-z0-9.-]+$/i, { error: 'expected a domain name' })
     .optional(),
   UNSUBSCRIBE_RATE_LIMIT: z.coerce.number().int().positive().default(30),
+  /** Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For names the client. */
+  TRUST_PROXY: z.string().optional(),
   /** redis://host:6379; unset = a private redis-server started from PATH (data in DATA_DIR/redis). */
   REDIS_URL: z
     .string()
@@ -96,6 +98,7 @@ export interface Config {
   /** Domain of the `mailto:unsubscribe+TOKEN@…` address (UNSUBSCRIBE_MAILTO_DOMAIN); null = no mailto. */
   readonly unsubscribeMailtoDomain: string | null;
   readonly unsubscribeRateLimit: number;
+  readonly trustedProxies: readonly string[];
   readonly redisUrl: string | undefined;
   readonly opsToken: string | undefined;
   readonly preview: {
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Only when something receives it: advertising a mailto nobody reads fails readers silently.
     unsubscribeMailtoDomain: e.UNSUBSCRIBE_MAILTO_DOMAIN ?? null,
     unsubscribeRateLimit: e.UNSUBSCRIBE_RATE_LIMIT,
+    trustedProxies: e.TRUST_PROXY ? list(e.TRUST_PROXY) : [],
     redisUrl: e.REDIS_URL,
     opsToken: e.OPS_TOKEN,
     preview: Object.freeze({

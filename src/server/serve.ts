@@ -72,6 +72,7 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
       secret: o.secret,
       defaultLang: 'fr',
       rateLimitPerMinute: cfg.unsubscribeRateLimit,
+      trustedProxies: cfg.trustedProxies,
       workspace: cfg,
     }),
   );

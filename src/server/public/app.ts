@@ -1,11 +1,12 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { rateLimiter } from 'hono-rate-limiter';
 import { resubscribe, unsubscribe } from '../../audience/membership.ts';
 import { isTestClaims, verifyUnsubscribeToken } from '../../audience/unsubscribe-token.ts';
 import { findListById } from '../../store/audience.ts';
 import type { Store } from '../../store/db.ts';
+import { clientAddress } from '../client-address.ts';
 import { webVersionRoutes } from '../web-version.ts';
 import type { Workspace } from '../workspace.ts';
 import { pageWords } from './words.ts';
@@ -15,8 +16,12 @@ export interface PublicDeps {
   secret: string;
   /** Language of pages reached without a valid token. */
   defaultLang: string;
-  /** Unsubscribe requests per IP per minute. */
+  /** Requests per client per minute that carry no valid token. */
   rateLimitPerMinute: number;
+  /** Requests per minute for one valid token (a reader's own link), whatever others do. */
+  tokenRateLimitPerMinute?: number;
+  /** Reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
+  trustedProxies?: readonly string[];
   workspace?: Workspace;
 }
 
@@ -43,16 +48,44 @@ button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:0;background:#
  */
 export function publicApp(deps: PublicDeps): Hono {
   const app = new Hono();
-  const limiter = rateLimiter({
+  const tooMany = (c: Context) =>
+    c.html(page(deps.defaultLang, '429', html`<p>${pageWords(deps.defaultLang).tooMany}</p>`), 429);
+  const tokenOf = (c: Context) => decodeURIComponent(c.req.path.split('/')[2] ?? '');
+  const valid = (c: Context) => verifyUnsubscribeToken(tokenOf(c), deps.secret) !== null;
+  // Requests without a valid token are limited per client (behind a trusted proxy, the real client);
+  // a reader's own valid link has a bucket of its own, so no one else's traffic can refuse their
+  // one-click POST.
+  const invalidLimiter = rateLimiter({
     windowMs: 60_000,
     limit: deps.rateLimitPerMinute,
     standardHeaders: 'draft-6',
-    keyGenerator: (c) => getConnInfo(c).remote.address ?? 'unknown',
-    handler: (c) =>
-      c.html(page(deps.defaultLang, '429', html`<p>${pageWords(deps.defaultLang).tooMany}</p>`), 429),
+    keyGenerator: (c) => `client:${clientAddress(c, deps.trustedProxies ?? [])}`,
+    skip: valid,
+    handler: tooMany,
   });
-  app.use('/unsubscribe/*', limiter);
-  app.use('/resubscribe/*', limiter);
+  const tokenLimiter = rateLimiter({
+    windowMs: 60_000,
+    limit: deps.tokenRateLimitPerMinute ?? 20,
+    standardHeaders: 'draft-6',
+    keyGenerator: (c) => `token:${tokenOf(c).toLowerCase()}`,
+    skip: (c) => !valid(c),
+    handler: tooMany,
+  });
+  const headers: MiddlewareHandler = async (c, next) => {
+    await next();
+    // The pages carry a reader's token: nothing caches them, frames them, or leaks them as a referrer.
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-store');
+  };
+  // A one-click body is a few bytes.
+  const limit = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('413 Request body too large', 413) });
+  for (const path of ['/unsubscribe', '/unsubscribe/*', '/resubscribe/*'])
+    app.use(path, headers, limit, invalidLimiter, tokenLimiter);
 
   const claimsOf = async (token: string) => {
     const claims = verifyUnsubscribeToken(token, deps.secret);
