@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import type { Issue } from '../content/issue.ts';
-import { readIssue } from '../content/load.ts';
+import { readIssue, realFileInside } from '../content/load.ts';
 import type { ParseContext } from '../content/parse.ts';
 import { type Diagnostic, InvalidFileError, NumeroError } from '../errors.ts';
 import { type CompiledIssue, compileIssue } from '../render/compile.ts';
-import { isRelativeUrl } from '../render/fragments.ts';
+import { isRelativeUrl, isSafeUrl } from '../render/fragments.ts';
 import { CLIP_LIMIT_BYTES } from '../render/limits.ts';
 import { findMergeFields, mergeFieldProblem } from '../render/merge-fields.ts';
 import { Personalizer } from '../render/personalize.ts';
@@ -188,16 +188,35 @@ function checkBody(issue: Issue, issueDir: string, add: Add): void {
   });
 
   function checkTarget(url: string, field: string, line: number | undefined): void {
+    if (!isSafeUrl(url)) {
+      add(
+        'error',
+        line,
+        field,
+        `${url.slice(0, 80)}: only https, http, mailto, tel and files next to the issue are allowed`,
+      );
+      return;
+    }
     if (/^http:\/\//i.test(url)) add('warning', line, field, `${url} is not https`);
     if (!isRelativeUrl(url)) return;
-    const target = decodeURIComponent(url.split('#')[0] ?? '');
-    if (target && !fs.existsSync(path.resolve(issueDir, target))) {
+    let target: string;
+    try {
+      target = decodeURIComponent(url.split('#')[0] ?? '');
+    } catch {
+      add('error', line, field, `${url}: malformed %-escape`);
+      return;
+    }
+    if (!target) return;
+    const file = path.resolve(issueDir, target);
+    if (!fs.existsSync(file)) {
       add(
         'error',
         line,
         field,
         `${url} does not exist (relative to ${path.relative(process.cwd(), issueDir) || '.'})`,
       );
+    } else if (realFileInside(issueDir, file) === null && !fs.statSync(file).isDirectory()) {
+      add('error', line, field, `${url} resolves outside the issues folder: it would not be served`);
     }
   }
 }

@@ -28,7 +28,7 @@ export const ArticleSchema = z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
       .optional(),
-    url: z.url({ error: 'expected an absolute URL' }).optional(),
+    url: z.url({ protocol: /^https?$/, error: 'expected an absolute https:// (or http://) URL' }).optional(),
   })
   .strict();
 export type Article = z.infer<typeof ArticleSchema>;

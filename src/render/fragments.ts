@@ -47,13 +47,27 @@ export function isRelativeUrl(url: string): boolean {
   return url !== '' && !/^([a-z][a-z\d+.-]*:|#|\/\/|\{\{|%7B%7B)/i.test(url);
 }
 
+/**
+ * Whether a link or image target may reach a reader: https, http, mailto, tel, an anchor, a merge
+ * field or a relative file. `javascript:`, `data:`, `vbscript:` and every other scheme are refused
+ * (spaces and control characters, which browsers ignore inside a scheme, are ignored here too).
+ */
+export function isSafeUrl(url: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: browsers strip these inside a scheme
+  const u = url.replace(/[\u0000-\u0020\u007f]/g, '');
+  if (u.startsWith('//')) return false;
+  return isRelativeUrl(u) || u.startsWith('#') || /^(https?:|mailto:|tel:|\{\{|%7B%7B)/i.test(u);
+}
+
 export function toFragment(blocks: Blocks, resolve: UrlResolver = (u) => u): Fragment {
   const mdRoot: MdRoot = { type: 'root', children: blocks };
   const hast = toHast(mdRoot) as HastRoot;
   visit(hast, 'element', (el: Element) => {
     for (const attr of ['href', 'src'] as const) {
       const v = el.properties[attr];
-      if (typeof v === 'string' && isRelativeUrl(v)) el.properties[attr] = resolve(v);
+      // A template never emits a dangerous target, whatever check said: the link stays as text.
+      if (typeof v === 'string' && !isSafeUrl(v)) delete el.properties[attr];
+      else if (typeof v === 'string' && isRelativeUrl(v)) el.properties[attr] = resolve(v);
     }
     const entry = STYLES[el.tagName];
     if (entry) {
