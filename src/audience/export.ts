@@ -31,7 +31,9 @@ export async function exportMembers(
     if (!page.length) break;
     for (const m of page) {
       const attrs = JSON.parse(m.attributes) as Record<string, string>;
-      const ok = out.write([m.email, m.name ?? '', m.status, ...attributeColumns.map((k) => attrs[k] ?? '')]);
+      // Own properties only: a column named `constructor` or `__proto__` is data, not the prototype's.
+      const cell = (k: string) => (Object.hasOwn(attrs, k) ? String(attrs[k] ?? '') : '');
+      const ok = out.write([m.email, m.name ?? '', m.status, ...attributeColumns.map(cell)]);
       n++;
       if (!ok) await new Promise((resolve) => out.once('drain', resolve));
     }

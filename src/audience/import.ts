@@ -16,6 +16,24 @@ import { joinList, resubscribe } from './membership.ts';
 
 export const BATCH_ROWS = 1000;
 
+/** Bounds on what one reader may carry: a name, attributes (count, key and value lengths). */
+export const LIMITS = { name: 200, attributes: 50, key: 64, value: 1000 } as const;
+
+/** Why a reader's name and attributes are out of bounds (never echoing the value), or null. */
+export function readerDataProblem(name: string | null, attributes: Record<string, string>): string | null {
+  if (name && name.length > LIMITS.name) return `name longer than ${LIMITS.name} characters (${name.length})`;
+  const keys = Object.keys(attributes);
+  if (keys.length > LIMITS.attributes)
+    return `more than ${LIMITS.attributes} attribute columns (${keys.length})`;
+  for (const k of keys) {
+    if (k.length > LIMITS.key) return `attribute column name longer than ${LIMITS.key} characters`;
+    const v = attributes[k] ?? '';
+    if (v.length > LIMITS.value)
+      return `attribute ${k.slice(0, 40)} longer than ${LIMITS.value} characters (${v.length})`;
+  }
+  return null;
+}
+
 export interface ImportSummary {
   rows: number;
   added: number;
@@ -75,6 +93,8 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
   };
 
   if (!fs.existsSync(opts.file)) throw new NumeroError('USAGE', `${opts.file}: no such file`);
+  if (!fs.statSync(opts.file).isFile())
+    throw new NumeroError('USAGE', `${opts.file}: not a file (a CSV file is expected)`);
   const input = fs.createReadStream(opts.file);
   let header: string[] | null = null;
   const parser = input.pipe(
@@ -88,6 +108,13 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
       columns: (h: string[]) => {
         header = h.map((c) => c.trim());
         const lower = header.map((c) => c.toLowerCase());
+        const twice = lower.find((c, i) => c && lower.indexOf(c) !== i);
+        if (twice !== undefined) {
+          throw new NumeroError(
+            'USAGE',
+            `${opts.file}:1: header: the column "${twice.slice(0, 64)}" appears twice: which one is meant is unclear, so nothing was imported`,
+          );
+        }
         if (!lower.includes('email')) {
           throw new NumeroError(
             'USAGE',
@@ -119,6 +146,11 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
       const attributes = Object.fromEntries(
         Object.entries(rest).filter(([k, v]) => k && v !== '' && v !== undefined),
       );
+      const tooBig = readerDataProblem(name || null, attributes);
+      if (tooBig) {
+        reject({ line: info.lines, email: parsed.address, reason: tooBig });
+        continue;
+      }
       batch.push({
         line: info.lines,
         email: parsed.address,

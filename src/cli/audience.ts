@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify';
 import { exportMembers } from '../audience/export.ts';
-import { importCsv } from '../audience/import.ts';
+import { importCsv, readerDataProblem } from '../audience/import.ts';
 import { subscribe, unsubscribe } from '../audience/membership.ts';
 import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
@@ -130,6 +130,8 @@ export function registerAudience(program: Command, config: () => Config): void {
     .option('--resubscribe', 'add them back even if they had unsubscribed (logged)')
     .action(async (email: string, opts: { list: string; name?: string; resubscribe?: boolean }) => {
       const parsed = requireAddress(email);
+      const tooBig = readerDataProblem(opts.name ?? null, {});
+      if (tooBig) throw new NumeroError('USAGE', `--name: ${tooBig}`);
       await withStore(config(), async (store) => {
         const list = await requireList(store.db, opts.list);
         const outcome = await subscribe(store.db, {
