@@ -4,16 +4,26 @@ import { z } from 'zod';
 import { InvalidFileError } from '../errors.ts';
 import { parseYaml } from './yaml.ts';
 
+/**
+ * Text that goes into every reader's message but is data, not a template: a `{{…}}` in it would be
+ * evaluated per reader (`{{{name}}}` unescaped, `{{#each this}}` dumping every field), so none is allowed.
+ */
+const dataText = () =>
+  z
+    .string()
+    .trim()
+    .refine((v) => !/\{\{|\}\}/.test(v), 'merge fields ({{…}}) are not allowed in this file: it is data, not a template');
+
 /** issues/newsletter.yml: who publishes the newsletter (shown in the masthead and footer). */
 export const NewsletterSchema = z
   .object({
-    name: z.string().trim().min(1, 'required'),
-    tagline: z.string().trim().optional(),
-    publisher: z.string().trim().min(1, 'required'),
+    name: dataText().pipe(z.string().min(1, 'required')),
+    tagline: dataText().optional(),
+    publisher: dataText().pipe(z.string().min(1, 'required')),
     /** Required by anti-spam law (CAN-SPAM, LCEN): a real postal address of the sender. */
-    postalAddress: z.string().trim().min(1, 'required'),
-    from: z.string().trim().min(3, 'required'),
-    copyright: z.string().trim().optional(),
+    postalAddress: dataText().pipe(z.string().min(1, 'required')),
+    from: dataText().pipe(z.string().min(3, 'required')),
+    copyright: dataText().optional(),
   })
   .strict();
 export type Newsletter = z.infer<typeof NewsletterSchema>;
@@ -22,8 +32,8 @@ export type Newsletter = z.infer<typeof NewsletterSchema>;
 export const ArticleSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and dashes'),
-    headline: z.string().trim().min(1, 'required'),
-    teaser: z.string().trim().min(1, 'required'),
+    headline: dataText().pipe(z.string().min(1, 'required')),
+    teaser: dataText().pipe(z.string().min(1, 'required')),
     date: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
