@@ -6,8 +6,10 @@ import {
   insertEvents,
   insertMemberships,
   insertSubscribers,
+  lastEvent,
   membershipsInStatus,
   membershipsOf,
+  subscriberById,
   subscribersByNormalized,
   suppress,
   suppressedAmong,
@@ -110,6 +112,23 @@ export async function unsubscribe(db: Db, who: MemberRef, via: string): Promise<
   const changed = await move(db, who, ['active'], 'unsubscribed', 'unsubscribed', via);
   if (changed) countMembershipChange('unsubscribed');
   return changed;
+}
+
+/** How long a reader's own unsubscribe may be undone from the link of a message. */
+export const SELF_RESUBSCRIBE_DAYS = 30;
+const READER_VIAS = new Set(['link', 'one-click', 'mailto']);
+
+/**
+ * Whether a reader may resubscribe from a link: they left by themselves (link, one-click, mailto),
+ * less than SELF_RESUBSCRIBE_DAYS ago, and their address is not suppressed. A link never reverses an
+ * operator's removal or a suppression, and an old message cannot bring a reader back.
+ */
+export async function maySelfResubscribe(db: Db, who: MemberRef): Promise<boolean> {
+  const left = await lastEvent(db, who.listId, who.subscriberId, 'unsubscribed');
+  if (!left || !READER_VIAS.has(left.reason ?? '')) return false;
+  if (Date.now() - Date.parse(left.created_at) > SELF_RESUBSCRIBE_DAYS * 86_400_000) return false;
+  const sub = await subscriberById(db, who.subscriberId);
+  return sub !== undefined && (await suppressedAmong(db, [sub.email_normalized])).size === 0;
 }
 
 /** Undoes an unsubscribe. Bounced and complained readers stay as they are; a suppression is never lifted here. */

@@ -12,7 +12,10 @@ const dataText = () =>
   z
     .string()
     .trim()
-    .refine((v) => !/\{\{|\}\}/.test(v), 'merge fields ({{…}}) are not allowed in this file: it is data, not a template');
+    .refine(
+      (v) => !/\{\{|\}\}/.test(v),
+      'merge fields ({{…}}) are not allowed in this file: it is data, not a template',
+    );
 
 /** issues/newsletter.yml: who publishes the newsletter (shown in the masthead and footer). */
 export const NewsletterSchema = z

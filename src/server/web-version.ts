@@ -7,8 +7,9 @@ import { issueAsset, issueFileForSlug, tryLoadContext, type Workspace } from './
 /**
  * The public web version of an issue, where `{{browserUrl}}` points: rendered for nobody in
  * particular (no name, no address, no personal unsubscribe link), plus the files next to the issues.
+ * With `published`, only the issues it accepts are served (the public server: those sent).
  */
-export function webVersionRoutes(ws: Workspace): Hono {
+export function webVersionRoutes(ws: Workspace, published?: (slug: string) => Promise<boolean>): Hono {
   const app = new Hono();
 
   app.get('/issues/files/*', (c) => {
@@ -34,7 +35,8 @@ export function webVersionRoutes(ws: Workspace): Hono {
     const slug = c.req.param('slug');
     const file = issueFileForSlug(ws, slug);
     const loaded = tryLoadContext(ws);
-    if (!file || !loaded.ok) return c.text('Not found', 404);
+    // On the public server an issue is public once it was sent: next week's is not guessable.
+    if (!file || !loaded.ok || (published && !(await published(slug)))) return c.text('Not found', 404);
     const report = await prepareIssue(file, loaded.ctx, ws);
     if (!report.compiled || hasErrors(report)) return c.text('This issue is not published', 404);
     const out = new Personalizer(report.compiled).fill(

@@ -332,3 +332,29 @@ export async function previewSubscribers(db: Db, limit = 20): Promise<Subscriber
     .limit(limit)
     .execute();
 }
+
+/** The latest event of `type` for a reader on a list, if any. */
+export async function lastEvent(
+  db: Db,
+  listId: number,
+  subscriberId: number,
+  type: EventType,
+): Promise<{ reason: string | null; created_at: string } | undefined> {
+  return db
+    .selectFrom('events')
+    .select(['reason', 'created_at'])
+    .where('subscriber_id', '=', subscriberId)
+    .where('list_id', '=', listId)
+    .where('type', '=', type)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function subscriberById(db: Db, id: number): Promise<SubscriberRow | undefined> {
+  return db
+    .selectFrom('subscribers')
+    .select(['id', 'email', 'email_normalized', 'name', 'attributes'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}

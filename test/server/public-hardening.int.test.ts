@@ -1,9 +1,18 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { unsubscribe } from '../../src/audience/membership.ts';
 import { signUnsubscribeToken } from '../../src/audience/unsubscribe-token.ts';
 import { type Listening, listen } from '../../src/server/listen.ts';
 import { publicApp } from '../../src/server/public/app.ts';
-import { createList, insertMemberships, insertSubscribers, membership } from '../../src/store/audience.ts';
+import {
+  createList,
+  insertMemberships,
+  insertSubscribers,
+  membership,
+  suppress,
+} from '../../src/store/audience.ts';
+import { insertCampaign } from '../../src/store/campaigns.ts';
+import { ISSUES_DIR, PUBLIC_URL, TEMPLATES_DIR } from '../helpers/fixtures.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
 
 const SECRET = 's'.repeat(48);
@@ -108,6 +117,72 @@ describe('the public server under attack', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('a resubscribe link undoes only the reader’s own recent unsubscribe, never an operator’s removal or a suppression', async () => {
+    const { db, listId, subs, tokens, url } = await setup();
+    const [a, b] = subs;
+    if (!a || !b) throw new Error('no readers');
+    const resub = (token: string) => fetch(`${url}/resubscribe/${token}`, { method: 'POST' });
+    // The reader's own one-click, then the page's button: back on the list.
+    expect((await oneClick(url, tokens[0] ?? '')).status).toBe(200);
+    expect(await (await resub(tokens[0] ?? '')).text()).toContain('C’est noté');
+    expect(await membership(db, listId, a.id)).toBe('active');
+    // An operator removed reader b: their old message cannot bring them back.
+    await unsubscribe(db, { listId, subscriberId: b.id, campaignId: null }, 'cli');
+    expect(await (await resub(tokens[1] ?? '')).text()).toContain('Réabonnement impossible par ce lien');
+    expect(await membership(db, listId, b.id)).toBe('unsubscribed');
+    // Their own unsubscribe, but 31 days ago: too old.
+    expect((await oneClick(url, tokens[0] ?? '')).status).toBe(200);
+    const old = new Date(Date.now() - 31 * 86_400_000).toISOString();
+    await db.updateTable('events').set({ created_at: old }).where('subscriber_id', '=', a.id).execute();
+    expect(await (await resub(tokens[0] ?? '')).text()).toContain('Réabonnement impossible');
+    expect(await membership(db, listId, a.id)).toBe('unsubscribed');
+    // Recent, but the address has since been suppressed: no.
+    await db
+      .updateTable('events')
+      .set({ created_at: new Date().toISOString() })
+      .where('subscriber_id', '=', a.id)
+      .execute();
+    await suppress(db, 'r1@example.org', 'complained', 'fbl');
+    expect(await (await resub(tokens[0] ?? '')).text()).toContain('Réabonnement impossible');
+    expect(await membership(db, listId, a.id)).toBe('unsubscribed');
+  });
+
+  it('serves the web version of an issue only once it was sent', async () => {
+    t = await freshStore('sqlite');
+    const list = await createList(t.store.db, 'lecteurs');
+    server = await listen(
+      publicApp({
+        store: t.store,
+        secret: SECRET,
+        defaultLang: 'fr',
+        rateLimitPerMinute: 5,
+        workspace: { issuesDir: ISSUES_DIR, templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL },
+      }),
+      0,
+      '127.0.0.1',
+    );
+    const slug = '2026-02-12-numero-56';
+    expect((await fetch(`${server.url}/issues/${slug}`)).status).toBe(404);
+    const id = await insertCampaign(t.store.db, {
+      issue_file: `issues/${slug}.md`,
+      issue_slug: slug,
+      content_hash: 'x',
+      list_id: list.id,
+      subject: 's',
+      state: 'draft',
+      compiled: '{}',
+      batch_size: 100,
+      provider: 'default',
+      scheduled_at: null,
+      message_key: null,
+    });
+    expect((await fetch(`${server.url}/issues/${slug}`)).status).toBe(404); // a draft is not sent
+    await t.store.db.updateTable('campaigns').set({ state: 'sent' }).where('id', '=', id).execute();
+    const res = await fetch(`${server.url}/issues/${slug}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Numéro 56');
   });
 
   it('cuts off a client that sends its headers too slowly', async () => {

@@ -2,9 +2,10 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { rateLimiter } from 'hono-rate-limiter';
-import { resubscribe, unsubscribe } from '../../audience/membership.ts';
+import { maySelfResubscribe, resubscribe, unsubscribe } from '../../audience/membership.ts';
 import { isTestClaims, verifyUnsubscribeToken } from '../../audience/unsubscribe-token.ts';
 import { findListById } from '../../store/audience.ts';
+import { issueWasSent } from '../../store/campaigns.ts';
 import type { Store } from '../../store/db.ts';
 import { clientAddress } from '../client-address.ts';
 import { webVersionRoutes } from '../web-version.ts';
@@ -149,11 +150,17 @@ export function publicApp(deps: PublicDeps): Hono {
     const found = await claimsOf(c.req.param('token'));
     if (!found) return invalid(c);
     if (found.test) return testPage(c);
-    await resubscribe(deps.store.db, found.claims, 'page');
     const w = pageWords(found.lang);
+    if (!(await maySelfResubscribe(deps.store.db, found.claims)))
+      return c.html(page(found.lang, w.noResubscribeTitle, html`<p>${w.noResubscribeText}</p>`), 200);
+    await resubscribe(deps.store.db, found.claims, 'page');
     return c.html(page(found.lang, w.resubscribedTitle, html`<p>${w.resubscribedText}</p>`), 200);
   });
 
-  if (deps.workspace) app.route('/', webVersionRoutes(deps.workspace));
+  if (deps.workspace)
+    app.route(
+      '/',
+      webVersionRoutes(deps.workspace, (slug) => issueWasSent(deps.store.db, slug)),
+    );
   return app;
 }

@@ -15,6 +15,8 @@ export interface PageWords {
   tooMany: string;
   testTitle: string;
   testText: string;
+  noResubscribeTitle: string;
+  noResubscribeText: string;
 }
 
 const fr: PageWords = {
@@ -36,6 +38,9 @@ const fr: PageWords = {
   testTitle: 'Exemplaire de test',
   testText:
     'Ce lien vient d’un exemplaire de test envoyé depuis l’aperçu. Il fonctionne comme celui des lecteurs, mais ne change rien\u202F: aucun abonnement n’est concerné.',
+  noResubscribeTitle: 'Réabonnement impossible par ce lien',
+  noResubscribeText:
+    'Ce lien ne permet d’annuler un désabonnement que dans les trente jours qui le suivent. Pour recevoir de nouveau la lettre, écrivez-nous ou abonnez-vous à nouveau.',
 };
 
 const en: PageWords = {
@@ -57,6 +62,9 @@ const en: PageWords = {
   testTitle: 'Test copy',
   testText:
     'This link comes from a test copy sent from the preview. It works like a reader’s link, but changes nothing: no subscription is involved.',
+  noResubscribeTitle: 'This link cannot resubscribe you',
+  noResubscribeText:
+    'This link can undo an unsubscribe only within thirty days of it. To receive the newsletter again, write to us or subscribe again.',
 };
 
 export function pageWords(lang: string): PageWords {
