@@ -61,7 +61,14 @@ export function parseYaml<S extends z.ZodType>(
     return line;
   };
 
-  const parsed = schema.safeParse(doc.toJS() ?? emptyValue);
+  let value: unknown;
+  try {
+    // Aliases are expanded with a bound: a "billion laughs" document is an error, not a hang or a crash.
+    value = doc.toJS({ maxAliasCount: 100 }) ?? emptyValue;
+  } catch (e) {
+    return { ok: false, diagnostics: [err(firstLine, 'yaml', `invalid YAML: ${(e as Error).message.split('\n')[0]}`)] };
+  }
+  const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, data: parsed.data, lineOf };
 
   const diagnostics: Diagnostic[] = [];

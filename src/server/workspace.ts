@@ -65,7 +65,23 @@ export function summarize(file: string, report: CheckReport): IssueSummary {
 export async function listSummaries(ws: Workspace, ctx: ParseContext): Promise<IssueSummary[]> {
   const summaries: IssueSummary[] = [];
   for (const file of listIssueFiles(ws.issuesDir)) {
-    summaries.push(summarize(file, await prepareIssue(file, ctx, ws)));
+    try {
+      summaries.push(summarize(file, await prepareIssue(file, ctx, ws)));
+    } catch (e) {
+      // One broken issue never hides the others: it is listed with its error.
+      const message = (e as Error).message.split('\n')[0] ?? 'unreadable';
+      summaries.push({
+        slug: path.basename(file, '.md'),
+        file,
+        numero: null,
+        date: null,
+        title: message.slice(0, 200),
+        subject: null,
+        status: 'errors',
+        errors: 1,
+        warnings: 0,
+      });
+    }
   }
   return summaries.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.slug.localeCompare(a.slug));
 }

@@ -164,6 +164,28 @@ describe('the preview is no relay for other pages, and serves nothing outside is
     expect(sink?.messages).toHaveLength(0);
   });
 
+  it('a YAML alias bomb in one issue’s front matter is that issue’s error; the index lists the others', async () => {
+    const p = await start();
+    const lines = ['---', 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(',')}]`,
+      );
+    }
+    fs.writeFileSync(
+      path.join(tmp, '2099-12-31-bombe.md'),
+      `${lines.join('\n')}\n---\n\n## Section\n\nTexte.\n`,
+    );
+    const res = await fetch(`${p.url}/`);
+    expect(res.status).toBe(200);
+    const index = await res.text();
+    expect(index).toContain('2025-10-02-numero-37');
+    expect(index).toContain('2026-02-12-numero-56');
+    const page = await (await fetch(`${p.url}/preview/2099-12-31-bombe`)).text();
+    expect(page).toContain('Excessive alias count');
+  });
+
   it('serves no symlink whose target is outside issues/, survives a symlink loop, and a malformed escape is a 404', async () => {
     const p = await start();
     fs.writeFileSync(path.join(os.tmpdir(), 'numero-secret.png'), 'UNSUBSCRIBE_SECRET=leaked');
