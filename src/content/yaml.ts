@@ -66,7 +66,10 @@ export function parseYaml<S extends z.ZodType>(
     // Aliases are expanded with a bound: a "billion laughs" document is an error, not a hang or a crash.
     value = doc.toJS({ maxAliasCount: 100 }) ?? emptyValue;
   } catch (e) {
-    return { ok: false, diagnostics: [err(firstLine, 'yaml', `invalid YAML: ${(e as Error).message.split('\n')[0]}`)] };
+    return {
+      ok: false,
+      diagnostics: [err(firstLine, 'yaml', `invalid YAML: ${(e as Error).message.split('\n')[0]}`)],
+    };
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, data: parsed.data, lineOf };

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/_shared/log.ts';
 import { isOutage } from '../../src/_shared/outage.ts';
+import { queueCampaign } from '../../src/cli/send-run.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { loadNewsletter } from '../../src/content/data.ts';
 import { freePort, type RedisServer, startRedisServer } from '../../src/runtime/redis-server.ts';
@@ -170,4 +171,14 @@ export function receivedPerReader(sink: SmtpSink): Map<string, number> {
   const m = new Map<string, number>();
   for (const msg of sink.messages) for (const to of msg.envelope.to) m.set(to, (m.get(to) ?? 0) + 1);
   return m;
+}
+
+/** `numero send` of numéro 37 to the harness's list, as the CLI does it (a new campaign with `again`). */
+export function sendIssue(harness: Harness, again = false) {
+  return queueCampaign(harness.config, {
+    file: path.relative(process.cwd(), ISSUE),
+    list: 'lecteurs',
+    at: null,
+    again,
+  });
 }

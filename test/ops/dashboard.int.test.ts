@@ -1,9 +1,7 @@
 import http from 'node:http';
-import path from 'node:path';
 import { Hono } from 'hono';
 import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueCampaign } from '../../src/cli/send-run.ts';
 import type { Listening } from '../../src/server/listen.ts';
 import { listen } from '../../src/server/listen.ts';
 import { membership, suppressedAmong } from '../../src/store/audience.ts';
@@ -11,7 +9,7 @@ import { campaignById } from '../../src/store/campaigns.ts';
 import { deliveryCounts } from '../../src/store/deliveries.ts';
 import { numero } from '../helpers/cli.ts';
 import { BEARER, browserFor, logIn, OPS_TOKEN, startOpsServer, until } from '../helpers/ops.ts';
-import { createHarness, type Harness, ISSUE, receivedPerReader } from '../helpers/send-harness.ts';
+import { createHarness, type Harness, receivedPerReader, sendIssue } from '../helpers/send-harness.ts';
 
 let h: Harness | undefined;
 let server: Listening | undefined;
@@ -27,13 +25,7 @@ afterEach(async () => {
   browser = undefined;
 });
 
-const send = (harness: Harness, again = false) =>
-  queueCampaign(harness.config, {
-    file: path.relative(process.cwd(), ISSUE),
-    list: 'lecteurs',
-    at: null,
-    again,
-  });
+const send = sendIssue;
 
 /** fetch() may not set Host; node:http may, as a DNS-rebinding page's browser would. */
 function statusWithHost(url: string, host: string): Promise<number> {

@@ -1,12 +1,10 @@
-import path from 'node:path';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueCampaign } from '../../src/cli/send-run.ts';
 import { queueName } from '../../src/queue/jobs.ts';
 import { deliveryCounts } from '../../src/store/deliveries.ts';
 import { type PgCluster, startPgCluster } from '../helpers/pg-cluster.ts';
-import { createHarness, type Harness, ISSUE, receivedPerReader } from '../helpers/send-harness.ts';
+import { createHarness, type Harness, receivedPerReader, sendIssue } from '../helpers/send-harness.ts';
 
 let h: Harness | undefined;
 let pg: PgCluster | null = null;
@@ -17,13 +15,7 @@ afterEach(async () => {
   pg = null;
 });
 
-const send = (harness: Harness) =>
-  queueCampaign(harness.config, {
-    file: path.relative(process.cwd(), ISSUE),
-    list: 'lecteurs',
-    at: null,
-    again: false,
-  });
+const send = sendIssue;
 
 async function expectEveryoneOnce(harness: Harness, campaignId: number, n: number) {
   const per = receivedPerReader(harness.sink);

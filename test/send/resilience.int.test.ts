@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import { afterEach, describe, expect, it } from 'vitest';
-import { queueCampaign } from '../../src/cli/send-run.ts';
 import { deliveryCounts } from '../../src/store/deliveries.ts';
-import { createHarness, type Harness, ISSUE, receivedPerReader } from '../helpers/send-harness.ts';
+import { createHarness, type Harness, receivedPerReader, sendIssue } from '../helpers/send-harness.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -13,13 +12,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const send = (harness: Harness) =>
-  queueCampaign(harness.config, {
-    file: path.relative(process.cwd(), ISSUE),
-    list: 'lecteurs',
-    at: null,
-    again: false,
-  });
+const send = sendIssue;
 
 async function until(
   what: string,

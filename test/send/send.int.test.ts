@@ -6,7 +6,14 @@ import { listen } from '../../src/server/listen.ts';
 import { publicApp } from '../../src/server/public/app.ts';
 import { membership, suppressedAmong } from '../../src/store/audience.ts';
 import { deliveryCounts } from '../../src/store/deliveries.ts';
-import { createHarness, type Harness, ISSUE, receivedPerReader, SECRET } from '../helpers/send-harness.ts';
+import {
+  createHarness,
+  type Harness,
+  ISSUE,
+  receivedPerReader,
+  SECRET,
+  sendIssue,
+} from '../helpers/send-harness.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -14,13 +21,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const send = (harness: Harness, again = false) =>
-  queueCampaign(harness.config, {
-    file: path.relative(process.cwd(), ISSUE),
-    list: 'lecteurs',
-    at: null,
-    again,
-  });
+const send = sendIssue;
 
 describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () => {
   it('delivers exactly one personalised message to each of 2,000 readers, with the headers, and one-click works', async () => {
