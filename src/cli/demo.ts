@@ -94,6 +94,9 @@ export async function runDemo(cfg: Config, readers: number): Promise<void> {
     console.log(
       `try an unsubscribe link:      UNSUBSCRIBE_SECRET=$(cat ${path.relative(process.cwd(), path.join(cfg.dataDir, 'demo-unsubscribe-secret'))}) ./bin/numero.js serve`,
     );
+    console.log(
+      `see it as ops do:             OPS_TOKEN=$(openssl rand -hex 24) UNSUBSCRIBE_SECRET=… ./bin/numero.js serve   → http://127.0.0.1:8080/ops`,
+    );
     console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await rt.close();
