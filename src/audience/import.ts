@@ -12,7 +12,12 @@ import {
   updateSubscriber,
 } from '../store/audience.ts';
 import type { Store } from '../store/db.ts';
-import { joinList, resubscribe } from './membership.ts';
+import type { MembershipStatus } from '../store/schema.ts';
+import { STATUS_COLUMNS, statusOf, unescapeFormula } from './csv-cells.ts';
+import { applyImportedStatus, importMembers, resubscribe } from './membership.ts';
+
+/** numero's own export columns about the reader's standing: read, never stored as attributes. */
+const RESERVED = new Set<string>(STATUS_COLUMNS);
 
 export const BATCH_ROWS = 1000;
 
@@ -44,6 +49,8 @@ export interface ImportSummary {
   kept: number;
   /** Unsubscribed members made active again by --resubscribe. */
   resubscribed: number;
+  /** Readers the file says unsubscribed, bounced or complained, recorded so (new, or active until now). */
+  left: number;
 }
 
 export interface Rejection {
@@ -68,6 +75,8 @@ interface Row {
   normalized: string;
   name: string | null;
   attributes: Record<string, string>;
+  /** What the file says of the reader's standing (no `status` column: active). */
+  status: MembershipStatus;
 }
 
 /**
@@ -86,6 +95,7 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
     rejected: 0,
     kept: 0,
     resubscribed: 0,
+    left: 0,
   };
   const reject = (r: Rejection) => {
     summary.rejected++;
@@ -121,7 +131,9 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
             `${opts.file}:1: header: no "email" column (found: ${header.join(', ') || 'nothing'})`,
           );
         }
-        return lower.map((c, i) => (c === 'email' || c === 'name' ? c : (header?.[i] ?? c)));
+        return lower.map((c, i) =>
+          c === 'email' || c === 'name' || RESERVED.has(c) ? c : (header?.[i] ?? c),
+        );
       },
     }),
   );
@@ -137,14 +149,26 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
       info: { lines: number };
     }>) {
       summary.rows++;
-      const { email = '', name = '', ...rest } = record;
+      const { email = '', name: rawName = '', ...rest } = record;
       const parsed = parseAddress(email);
       if (!parsed.ok) {
         reject({ line: info.lines, email, reason: parsed.reason });
         continue;
       }
+      const status = statusOf(rest.status);
+      if (!status) {
+        reject({
+          line: info.lines,
+          email: parsed.address,
+          reason: `status "${String(rest.status).slice(0, 40)}": expected active, unsubscribed, bounced or complained`,
+        });
+        continue;
+      }
+      const name = unescapeFormula(rawName);
       const attributes = Object.fromEntries(
-        Object.entries(rest).filter(([k, v]) => k && v !== '' && v !== undefined),
+        Object.entries(rest)
+          .filter(([k, v]) => k && v !== '' && v !== undefined && !RESERVED.has(k))
+          .map(([k, v]) => [k, unescapeFormula(v)]),
       );
       const tooBig = readerDataProblem(name || null, attributes);
       if (tooBig) {
@@ -157,6 +181,7 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
         normalized: parsed.normalized,
         name: name || null,
         attributes,
+        status,
       });
       if (batch.length >= BATCH_ROWS) {
         await applyBatch(store, list, batch, summary, opts.resubscribe ?? false);
@@ -195,6 +220,8 @@ async function applyBatch(
       dupes.push(r);
       first.name = r.name ?? first.name;
       first.attributes = { ...first.attributes, ...r.attributes };
+      // A reader who left, in any of their rows, has left: a later "active" never overrides it.
+      if (first.status === 'active') first.status = r.status;
     }
   }
 
@@ -208,7 +235,7 @@ async function applyBatch(
       [...existing.values()].map((s) => s.id),
     );
     const newSubscribers: Row[] = [];
-    const newMembers: number[] = [];
+    const newMembers: Array<{ subscriberId: number; emailNormalized: string; status: MembershipStatus }> = [];
 
     for (const row of merged.values()) {
       const sub = existing.get(row.normalized);
@@ -232,14 +259,29 @@ async function applyBatch(
           continue;
         }
         if (changed) await updateSubscriber(trx, sub.id, { name, attributes: JSON.stringify(attributes) });
-        newMembers.push(sub.id);
+        newMembers.push({ subscriberId: sub.id, emailNormalized: row.normalized, status: row.status });
         continue;
       }
       if (changed) await updateSubscriber(trx, sub.id, { name, attributes: JSON.stringify(attributes) });
-      if (status === 'active') {
+      if (status === 'active' && row.status !== 'active') {
+        // The file says this reader left: they leave here too, with the event that says how.
+        const who = {
+          listId: list.id,
+          subscriberId: sub.id,
+          campaignId: null,
+          emailNormalized: row.normalized,
+        };
+        await applyImportedStatus(trx, who, row.status, 'import');
+        summary.left++;
+      } else if (status === 'active') {
         if (changed) summary.updated++;
         else summary.unchanged++;
-      } else if (status === 'unsubscribed' && resubscribeAll && !suppressed.has(row.normalized)) {
+      } else if (
+        status === 'unsubscribed' &&
+        row.status === 'active' &&
+        resubscribeAll &&
+        !suppressed.has(row.normalized)
+      ) {
         await resubscribe(
           trx,
           { listId: list.id, subscriberId: sub.id, campaignId: null },
@@ -260,9 +302,19 @@ async function applyBatch(
         attributes: JSON.stringify(r.attributes),
       })),
     );
-    const ids = [...inserted.map((s) => s.id), ...newMembers];
-    await joinList(trx, list.id, ids, 'import');
-    summary.added += ids.length;
+    const statusOfNew = new Map(newSubscribers.map((r) => [r.normalized, r.status]));
+    const members = [
+      ...inserted.map((s) => ({
+        subscriberId: s.id,
+        emailNormalized: s.email_normalized,
+        status: statusOfNew.get(s.email_normalized) ?? ('active' as const),
+      })),
+      ...newMembers,
+    ];
+    await importMembers(trx, list.id, members, 'import');
+    const joined = members.filter((m) => m.status === 'active').length;
+    summary.added += joined;
+    summary.left += members.length - joined;
   });
   // A repeated row is compared with the merged first one: same data, nothing more to do.
   summary.unchanged += dupes.length;

@@ -15,6 +15,7 @@ import {
   suppressedAmong,
   transitionMembership,
 } from '../store/audience.ts';
+import type { MembershipStatus } from '../store/schema.ts';
 
 /**
  * The one place where a reader's standing changes: subscribe, unsubscribe, resubscribe, bounce,
@@ -105,6 +106,53 @@ export async function joinList(
 }
 
 /**
+ * Members brought by an import with the standing the file gives them: active ones join (as
+ * joinList); unsubscribed, bounced and complained ones are recorded as such, with their event, and
+ * bounced or complained addresses are suppressed. Nobody is made active who was not in the file as such.
+ */
+export async function importMembers(
+  db: Db,
+  listId: number,
+  rows: ReadonlyArray<{ subscriberId: number; emailNormalized: string; status: MembershipStatus }>,
+  source: string,
+): Promise<void> {
+  if (!rows.length) return;
+  await inTransaction(db, async (trx) => {
+    await insertMemberships(
+      trx,
+      rows.map((r) => ({ list_id: listId, subscriber_id: r.subscriberId, status: r.status, source })),
+    );
+    await insertEvents(
+      trx,
+      rows.map((r) => ({
+        type: r.status === 'active' ? ('subscribed' as const) : r.status,
+        list_id: listId,
+        subscriber_id: r.subscriberId,
+        reason: source,
+      })),
+    );
+    for (const r of rows) {
+      if (r.status === 'bounced' || r.status === 'complained')
+        await suppress(trx, r.emailNormalized, r.status, `imported as ${r.status}`, { source });
+    }
+  });
+}
+
+/** An existing active member whom an imported file says left: their standing follows the file. */
+export async function applyImportedStatus(
+  db: Db,
+  who: MemberRef & { emailNormalized: string },
+  status: Exclude<MembershipStatus, 'active'>,
+  source: string,
+): Promise<boolean> {
+  if (status === 'unsubscribed') return unsubscribe(db, who, source);
+  const detail = `imported as ${status}`;
+  if (status === 'bounced') await recordBounce(db, who, { detail, source });
+  else await recordComplaint(db, who, { detail, source });
+  return true;
+}
+
+/**
  * The reader leaves the list. Idempotent: only a change writes an event, so a replayed one-click
  * request is harmless. Commits before it resolves: the caller may answer 200 knowing it is on disk.
  */
@@ -167,7 +215,7 @@ async function closeMembership(
       source: o.source,
       campaignId: who.campaignId,
     });
-    await transitionMembership(trx, who.listId, who.subscriberId, from, kind);
+    await transitionMembership(trx, who.listId, who.subscriberId, from, kind, o.source);
     await insertEvents(trx, [
       {
         type: kind,
@@ -217,7 +265,7 @@ async function move(
   via: string,
 ): Promise<boolean> {
   return inTransaction(db, async (trx) => {
-    const changed = await transitionMembership(trx, who.listId, who.subscriberId, from, to);
+    const changed = await transitionMembership(trx, who.listId, who.subscriberId, from, to, via);
     if (changed) {
       await insertEvents(trx, [
         {

@@ -97,6 +97,7 @@ export function registerAudience(program: Command, config: () => Config): void {
         console.log(
           `${file} → ${opts.list}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected} rejected` +
             `${summary.kept ? `, ${summary.kept} left unsubscribed/suppressed` : ''}${summary.resubscribed ? `, ${summary.resubscribed} resubscribed` : ''}` +
+            `${summary.left ? `, ${summary.left} recorded as unsubscribed, bounced or complained, as the file says` : ''}` +
             ` (${summary.rows} rows in ${seconds.toFixed(1)} s)`,
         );
       });

@@ -161,10 +161,11 @@ export async function transitionMembership(
   subscriberId: number,
   from: readonly MembershipStatus[],
   to: MembershipStatus,
+  source?: string,
 ): Promise<boolean> {
   const result = await db
     .updateTable('memberships')
-    .set({ status: to, updated_at: now() })
+    .set({ status: to, updated_at: now(), ...(source ? { source } : {}) })
     .where('list_id', '=', listId)
     .where('subscriber_id', '=', subscriberId)
     .where('status', 'in', from)
@@ -274,6 +275,9 @@ export interface MemberRow {
   name: string | null;
   attributes: string;
   status: MembershipStatus;
+  /** When and how the status last changed (import, cli, link, one-click, smtp…). */
+  status_changed_at: string;
+  status_source: string;
 }
 
 /** A page of a list's members in subscriber id order, after `afterId`: memory stays flat at any size. */
@@ -293,6 +297,8 @@ export async function membersPage(
       's.name as name',
       's.attributes as attributes',
       'm.status as status',
+      'm.updated_at as status_changed_at',
+      'm.source as status_source',
     ])
     .where('m.list_id', '=', listId)
     .where('s.id', '>', afterId);

@@ -63,6 +63,7 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       rejected: 3,
       kept: 0,
       resubscribed: 0,
+      left: 0,
     });
     const [claire] = await subscribersByNormalized(t.store.db, ['claire@example.be']);
     expect(claire?.email).toBe('claire@Example.BE'); // sent as first given
@@ -89,6 +90,7 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       rejected: 3,
       kept: 0,
       resubscribed: 0,
+      left: 0,
     });
     const eventsAfter = await t.store.db
       .selectFrom('events')
@@ -160,8 +162,8 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
     });
     expect(n).toBe(4);
     const csv = chunks.join('');
-    expect(csv.split('\n')[0]).toBe('email,name,status,city,plan');
-    expect(csv).toContain('aigerim@example.kz,Aigerim,active,Almaty,pro');
+    expect(csv.split('\n')[0]).toBe('email,name,status,status_changed_at,status_source,city,plan');
+    expect(csv).toMatch(/^aigerim@example\.kz,Aigerim,active,\d{4}-\d\d-\d\dT[\d:.]+Z,import,Almaty,pro$/m);
     await createList(t.store.db, 'copie');
     const back = await importCsv(t.store, { file: write('back.csv', csv), list: 'copie' });
     expect(back).toMatchObject({ added: 4, rejected: 0 });

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exportMembers } from '../../src/audience/export.ts';
+import { importCsv } from '../../src/audience/import.ts';
+import { recordBounce, recordComplaint, unsubscribe } from '../../src/audience/membership.ts';
+import {
+  createList,
+  membership,
+  subscribersByNormalized,
+  suppressedAmong,
+} from '../../src/store/audience.ts';
+import type { Store } from '../../src/store/db.ts';
+import { audiencePage } from '../../src/store/deliveries.ts';
+import { BACKENDS, freshStore, type TestStore } from '../helpers/stores.ts';
+
+const stores: TestStore[] = [];
+let dir = '';
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.dispose();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function exportCsv(store: Store, listId: number): Promise<string> {
+  const chunks: string[] = [];
+  await exportMembers(store, listId, undefined, (columns) => {
+    const out = stringify({ header: true, columns });
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => chunks.push(c.toString()));
+    out.pipe(sink);
+    return out;
+  });
+  return chunks.join('');
+}
+
+const statusOf = async (store: Store, listId: number, email: string) => {
+  const [s] = await subscribersByNormalized(store.db, [email]);
+  return s ? membership(store.db, listId, s.id) : undefined;
+};
+
+describe.each(BACKENDS)('choices survive export → import into a fresh %s store', (backend) => {
+  it('unsubscribed, bounced and complained readers stay so; formula-like cells come back unchanged', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-trip-'));
+    const from = await freshStore('sqlite');
+    stores.push(from);
+    const a = from.store;
+    const list = await createList(a.db, 'lecteurs');
+    const file = path.join(dir, 'in.csv');
+    fs.writeFileSync(
+      file,
+      'email,name,note\nactive@example.org,Léa,ok\nleft@example.org,Marc,x\nbounce@example.org,B,y\nspam@example.org,S,z\nformula@example.org,"=HYPERLINK(""http://evil.example"")",+33 1 23\n',
+    );
+    await importCsv(a, { file, list: 'lecteurs' });
+    const idOf = async (email: string) => (await subscribersByNormalized(a.db, [email]))[0]?.id ?? 0;
+    const who = async (email: string) => ({
+      listId: list.id,
+      subscriberId: await idOf(email),
+      campaignId: '1',
+      emailNormalized: email,
+    });
+    await unsubscribe(a.db, await who('left@example.org'), 'one-click');
+    await recordBounce(a.db, await who('bounce@example.org'), { detail: '550 5.1.1', source: 'smtp' });
+    await recordComplaint(a.db, await who('spam@example.org'), { detail: 'ARF', source: 'fbl' });
+
+    const csv = await exportCsv(a, list.id);
+    expect(csv).toMatch(/^left@example\.org,Marc,unsubscribed,[^,]+,one-click,x$/m);
+    expect(csv).toContain(`'=HYPERLINK`); // a spreadsheet shows it as text
+    expect(csv).toContain(`'+33 1 23`);
+
+    const to = await freshStore(backend);
+    stores.push(to);
+    const b = to.store;
+    const copy = await createList(b.db, 'lecteurs');
+    const out = path.join(dir, 'out.csv');
+    fs.writeFileSync(out, csv);
+    const summary = await importCsv(b, { file: out, list: 'lecteurs' });
+    expect(summary).toMatchObject({ added: 2, left: 3, rejected: 0 });
+    expect(await statusOf(b, copy.id, 'left@example.org')).toBe('unsubscribed');
+    expect(await statusOf(b, copy.id, 'bounce@example.org')).toBe('bounced');
+    expect(await statusOf(b, copy.id, 'spam@example.org')).toBe('complained');
+    expect(
+      [
+        ...(
+          await suppressedAmong(b.db, ['bounce@example.org', 'spam@example.org', 'left@example.org'])
+        ).keys(),
+      ].sort(),
+    ).toEqual(['bounce@example.org', 'spam@example.org']);
+    // The next campaign's audience is exactly the readers who were active.
+    const audience = await audiencePage(b.db, copy.id, 0, 100);
+    const [f] = await subscribersByNormalized(b.db, ['formula@example.org']);
+    expect(f?.name).toBe('=HYPERLINK("http://evil.example")');
+    expect(JSON.parse(f?.attributes ?? '{}')).toEqual({ note: '+33 1 23' });
+    expect(audience).toHaveLength(2);
+
+    // Imported again into the store where they are active: the file's unsubscribe is applied, and
+    // an "active" row never brings back a reader who left.
+    const again = path.join(dir, 'again.csv');
+    fs.writeFileSync(again, 'email,status\nactive@example.org,unsubscribed\nleft@example.org,active\n');
+    const applied = await importCsv(a, { file: again, list: 'lecteurs' });
+    expect(applied).toMatchObject({ left: 1, kept: 1 });
+    expect(await statusOf(a, list.id, 'active@example.org')).toBe('unsubscribed');
+    expect(await statusOf(a, list.id, 'left@example.org')).toBe('unsubscribed');
+    const bad = path.join(dir, 'bad.csv');
+    fs.writeFileSync(bad, 'email,status\nx@example.org,maybe\n');
+    const rejected: string[] = [];
+    await importCsv(a, {
+      file: bad,
+      list: 'lecteurs',
+      onReject: (r) => rejected.push(`${r.line}: ${r.reason}`),
+    });
+    expect(rejected).toEqual(['2: status "maybe": expected active, unsubscribed, bounced or complained']);
+  });
+});
