@@ -176,4 +176,36 @@ export function registerAudience(program: Command, config: () => Config): void {
         );
       });
     });
+
+  const sup = program
+    .command('suppressions')
+    .description('the suppression list: export and import it with reasons');
+  sup
+    .command('export')
+    .description('write the suppression list (email, reason, detail, source, campaign_id, created_at) as CSV')
+    .action(async () => {
+      const { exportSuppressions } = await import('../audience/suppressions.ts');
+      await withStore(config(), async (store) => {
+        await exportSuppressions(store.db, (columns) => {
+          const out = stringify({ header: true, columns });
+          out.pipe(process.stdout);
+          return out;
+        });
+      });
+    });
+  sup
+    .command('import')
+    .description('add the addresses of a suppression CSV (as exported) to the suppression list')
+    .argument('<file>', 'CSV file')
+    .action(async (file: string) => {
+      const { importSuppressions } = await import('../audience/suppressions.ts');
+      await withStore(config(), async (store) => {
+        const s = await importSuppressions(store.db, file, (line, reason) =>
+          console.error(`${file}:${line}: ${reason}`),
+        );
+        console.log(
+          `${file}: ${s.added} suppressed, ${s.already} already suppressed, ${s.rejected} rejected (${s.rows} rows)`,
+        );
+      });
+    });
 }

@@ -11,10 +11,12 @@ import {
   createList,
   membership,
   subscribersByNormalized,
+  suppress,
   suppressedAmong,
 } from '../../src/store/audience.ts';
-import type { Store } from '../../src/store/db.ts';
+import { openStore, type Store } from '../../src/store/db.ts';
 import { audiencePage } from '../../src/store/deliveries.ts';
+import { numero } from '../helpers/cli.ts';
 import { BACKENDS, freshStore, type TestStore } from '../helpers/stores.ts';
 
 const stores: TestStore[] = [];
@@ -112,5 +114,54 @@ describe.each(BACKENDS)('choices survive export → import into a fresh %s store
       onReject: (r) => rejected.push(`${r.line}: ${r.reason}`),
     });
     expect(rejected).toEqual(['2: status "maybe": expected active, unsubscribed, bounced or complained']);
+  });
+});
+
+describe('the suppression list travels with its reasons', () => {
+  it('numero suppressions export, then import into a fresh store: same addresses, reasons and sources', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-supp-'));
+    const envA = { NUMERO_DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'a.db')}` };
+    const envB = { NUMERO_DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'b.db')}` };
+    const a = await openStore({ databaseUrl: envA.DATABASE_URL, dataDir: dir });
+    await suppress(a.db, 'gone@example.org', 'bounced', '550 5.1.1 user unknown', {
+      source: 'smtp',
+      campaignId: '4',
+    });
+    await suppress(a.db, 'spam@example.org', 'complained', '=cmd|calc', { source: 'fbl' });
+    await a.close();
+    const exported = await numero(['suppressions', 'export'], envA);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout.split('\n')[0]).toBe('email,reason,detail,source,campaign_id,created_at');
+    expect(exported.stdout).toContain("'=cmd|calc");
+    const file = path.join(dir, 'suppressions.csv');
+    fs.writeFileSync(file, `${exported.stdout}not-an-address,bounced,,,,\nok@example.org,whatever,,,,\n`);
+    const imported = await numero(['suppressions', 'import', file], envB);
+    expect(imported.stdout.trim()).toBe(`${file}: 2 suppressed, 0 already suppressed, 2 rejected (4 rows)`);
+    expect(imported.stderr).toContain(
+      `${file}:5: reason "whatever": expected bounced, complained, unsubscribed or manual`,
+    );
+    const b = await openStore({ databaseUrl: envB.DATABASE_URL, dataDir: dir });
+    const rows = await b.db
+      .selectFrom('suppressions')
+      .select(['email_normalized', 'reason', 'detail', 'source', 'campaign_id'])
+      .orderBy('email_normalized')
+      .execute();
+    await b.close();
+    expect(rows).toEqual([
+      {
+        email_normalized: 'gone@example.org',
+        reason: 'bounced',
+        detail: '550 5.1.1 user unknown',
+        source: 'smtp',
+        campaign_id: '4',
+      },
+      {
+        email_normalized: 'spam@example.org',
+        reason: 'complained',
+        detail: '=cmd|calc',
+        source: 'fbl',
+        campaign_id: null,
+      },
+    ]);
   });
 });
