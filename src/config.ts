@@ -81,6 +81,8 @@ const EnvSchema = z.object({
   PREVIEW_TEST_RATE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Host names the preview answers to besides loopback (when it is bound to another address). */
   PREVIEW_HOSTS: z.string().optional(),
+  /** DNS servers numero doctor asks (comma-separated IP[:port]); unset = the system's. */
+  DNS_SERVERS: z.string().optional(),
   /** A worker's /metrics, /healthz and /readyz port; unset = none. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -101,6 +103,7 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   readonly redisUrl: string | undefined;
   readonly opsToken: string | undefined;
+  readonly dnsServers: readonly string[];
   readonly preview: {
     /** null = any address, but sample readers only. */
     testRecipients: readonly string[] | null;
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedProxies: e.TRUST_PROXY ? list(e.TRUST_PROXY) : [],
     redisUrl: e.REDIS_URL,
     opsToken: e.OPS_TOKEN,
+    dnsServers: e.DNS_SERVERS ? list(e.DNS_SERVERS) : [],
     preview: Object.freeze({
       testRecipients: e.PREVIEW_TEST_RECIPIENTS ? list(e.PREVIEW_TEST_RECIPIENTS) : null,
       testSendsPerMinute: e.PREVIEW_TEST_RATE,

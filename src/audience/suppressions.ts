@@ -55,17 +55,15 @@ export async function importSuppressions(
   if (!fs.existsSync(file) || !fs.statSync(file).isFile())
     throw new NumeroError('USAGE', `${file}: no such file`);
   const summary = { rows: 0, added: 0, already: 0, rejected: 0 };
-  const parser = fs
-    .createReadStream(file)
-    .pipe(
-      parse({
-        bom: true,
-        trim: true,
-        skip_empty_lines: true,
-        columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
-        info: true,
-      }),
-    );
+  const parser = fs.createReadStream(file).pipe(
+    parse({
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      info: true,
+    }),
+  );
   for await (const { record, info } of parser as AsyncIterable<{
     record: Record<string, string>;
     info: { lines: number };

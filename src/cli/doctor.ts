@@ -61,6 +61,7 @@ export function registerDoctor(program: Command, config: () => Config): void {
       const { preflight } = await import('../send/preflight.ts');
       const { loadNewsletter } = await import('../content/data.ts');
       const pf = preflight(cfg, loadNewsletter(cfg.issuesDir));
+      // (DNS findings are advice: what to publish; they never fail doctor, DNS may differ from here.)
       checks.push({
         name: 'sending configuration',
         run: async () => {
@@ -69,6 +70,21 @@ export function registerDoctor(program: Command, config: () => Config): void {
           return cfg.smtpUrl ? 'fit for a real relay' : 'SMTP_URL unset: nothing to check';
         },
       });
+      const { checkDns } = await import('../send/dns-check.ts');
+      const { mailDomainOf } = await import('../send/message.ts');
+      const { Resolver } = await import('node:dns/promises');
+      const fromDomain = mailDomainOf(loadNewsletter(cfg.issuesDir).from);
+      const dnsChecks = async () => {
+        const resolver = new Resolver({ timeout: 3_000, tries: 1 });
+        if (cfg.dnsServers.length) resolver.setServers([...cfg.dnsServers]);
+        if (!fromDomain) return ['skip  dns: the From address has no domain'];
+        try {
+          const findings = await checkDns((n) => resolver.resolveTxt(n), { fromDomain, dkim: cfg.send.dkim });
+          return findings.map((f) => `${f.ok ? 'ok   ' : 'WARN '} ${f.what}: ${f.message}`);
+        } catch (e) {
+          return [`skip  dns: DNS is not reachable from here (${(e as Error).message}); nothing checked`];
+        }
+      };
       let failed = 0;
       for (const c of checks) {
         try {
@@ -78,6 +94,7 @@ export function registerDoctor(program: Command, config: () => Config): void {
           console.log(`FAIL  ${c.name}: ${(e as Error).message}`);
         }
       }
+      for (const line of await dnsChecks()) console.log(line);
       if (failed) throw new NumeroError('CONFIG_INVALID', `${failed} check(s) failed`);
     });
 }
