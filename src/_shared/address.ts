@@ -27,10 +27,29 @@ export function parseAddress(input: string): AddressResult {
   if (!local) return { ok: false, reason: 'nothing before the @' };
   if (!domain) return { ok: false, reason: 'no domain after the @' };
   if (Buffer.byteLength(local) > 64) return { ok: false, reason: 'local part longer than 64 characters' };
+  // Printable ASCII only (control characters were refused above).
+  if (/[^ -~]/.test(local))
+    return { ok: false, reason: 'non-ASCII local part needs SMTPUTF8, not supported' };
   if (!DOT_ATOM.test(local) && !QUOTED.test(local)) {
     return { ok: false, reason: `invalid local part "${local}"` };
   }
   if (domain.startsWith('[')) return { ok: false, reason: 'address literals ([1.2.3.4]) are not accepted' };
+  // The URL parser behind domainToASCII stops at `/ ? #` and drops zero-width characters: check first,
+  // so the address stored is the address sent to.
+  const junk = /[/?#\\@:%<>[\]\s]/.exec(domain);
+  if (junk) return { ok: false, reason: `invalid character "${junk[0]}" in domain "${domain}"` };
+  if (domain.normalize('NFKC') !== domain)
+    return {
+      ok: false,
+      reason: `domain "${domain}" has compatibility characters (full-width letters, ligatures…)`,
+    };
+  // Beyond ASCII, only letters, marks and digits make domain names (not ©, not zero-width spaces).
+  const odd = [...domain].find((ch) => (ch.codePointAt(0) ?? 0) > 0x7e && !/[\p{L}\p{N}\p{M}]/u.test(ch));
+  if (odd)
+    return {
+      ok: false,
+      reason: `domain has a character that cannot be in a domain name (U+${(odd.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')})`,
+    };
   const ascii = domainToASCII(domain.toLowerCase());
   if (!ascii) return { ok: false, reason: `invalid domain "${domain}"` };
   if (ascii.length > 253) return { ok: false, reason: 'domain longer than 253 characters' };

@@ -14,7 +14,10 @@ describe('parseAddress', () => {
       ok: true,
       normalized: 'info@xn--80aaa0anw0aiz.kz',
     });
-    expect(parseAddress('léa@bücher.de')).toMatchObject({ ok: false, reason: 'invalid local part "léa"' });
+    expect(parseAddress('léa@bücher.de')).toMatchObject({
+      ok: false,
+      reason: 'non-ASCII local part needs SMTPUTF8, not supported',
+    });
   });
 
   it.each([
@@ -31,6 +34,17 @@ describe('parseAddress', () => {
     [`${'a'.repeat(65)}@example.org`, 'local part longer than 64 characters'],
     [`a@${'b'.repeat(64)}.org`, `invalid domain "${'b'.repeat(64)}.org"`],
     ['a@example.org\r\nBcc: victim@example.org', 'contains a control character'],
+    ['jean@example.com/x', 'invalid character "/" in domain "example.com/x"'],
+    ['jean@example.com?x', 'invalid character "?" in domain "example.com?x"'],
+    ['jean@example.com#x', 'invalid character "#" in domain "example.com#x"'],
+    ['jean@exa\\mple.com', 'invalid character "\\" in domain "exa\\mple.com"'],
+    [
+      'jean@ｅxample.com',
+      'domain "ｅxample.com" has compatibility characters (full-width letters, ligatures…)',
+    ],
+    ['jean@exa\u200Bmple.com', 'domain has a character that cannot be in a domain name (U+200B)'],
+    ['jean@©.com', 'domain has a character that cannot be in a domain name (U+00A9)'],
+    ['jéan@example.com', 'non-ASCII local part needs SMTPUTF8, not supported'],
   ])('rejects %j: %s', (input, reason) => {
     expect(parseAddress(input)).toEqual({ ok: false, reason });
   });
