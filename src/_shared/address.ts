@@ -62,3 +62,11 @@ export function parseAddress(input: string): AddressResult {
   if (normalized.length > 254) return { ok: false, reason: 'address longer than 254 characters' };
   return { ok: true, address, normalized, domain: ascii };
 }
+
+/** A mailbox as people write it, split: `Name <a@b>`, `"Na, me" <a@b>` or a bare `a@b` (From headers, CSV cells). */
+export function parseMailbox(from: string): { name: string | null; address: string } {
+  const m = /^\s*(?:"((?:[^"\\]|\\.)*)"|([^<]*?))\s*<([^<>\s]+)>\s*$/.exec(from);
+  if (!m) return { name: null, address: from.trim() };
+  const name = (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? '')).trim();
+  return { name: name || null, address: m[3] ?? '' };
+}

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { parse } from 'csv-parse';
-import { parseAddress } from '../_shared/address.ts';
+import { parseAddress, parseMailbox } from '../_shared/address.ts';
 import { NumeroError } from '../errors.ts';
 import {
   insertSubscribers,
@@ -105,6 +105,7 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
   if (!fs.existsSync(opts.file)) throw new NumeroError('USAGE', `${opts.file}: no such file`);
   if (!fs.statSync(opts.file).isFile())
     throw new NumeroError('USAGE', `${opts.file}: not a file (a CSV file is expected)`);
+  const delimiter = detectDelimiter(opts.file);
   const input = fs.createReadStream(opts.file);
   let header: string[] | null = null;
   const parser = input.pipe(
@@ -113,6 +114,9 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
       trim: true,
       skip_empty_lines: true,
       relax_column_count: true,
+      // Spreadsheets write `Jean "Jojo" Dupont` unquoted: keep such rows whole.
+      relax_quotes: true,
+      delimiter,
       skip_records_with_error: true,
       info: true,
       columns: (h: string[]) => {
@@ -149,7 +153,11 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
       info: { lines: number };
     }>) {
       summary.rows++;
-      const { email = '', name: rawName = '', ...rest } = record;
+      const { email: cell = '', name: nameCell = '', ...rest } = record;
+      // `Marie Curie <marie@example.fr>` in the address column: the address, and the name when none is given.
+      const mailbox = parseMailbox(cell);
+      const email = mailbox.address;
+      const rawName = nameCell || mailbox.name || '';
       const parsed = parseAddress(email);
       if (!parsed.ok) {
         reject({ line: info.lines, email, reason: parsed.reason });
@@ -318,4 +326,37 @@ async function applyBatch(
   });
   // A repeated row is compared with the merged first one: same data, nothing more to do.
   summary.unchanged += dupes.length;
+}
+
+/**
+ * The delimiter of a CSV as spreadsheets write it: `;` (French and German Excel), a tab, or `,`,
+ * whichever the header line holds most of outside quotes.
+ */
+export function detectDelimiter(file: string): string {
+  const buf = Buffer.alloc(64 * 1024);
+  const fd = fs.openSync(file, 'r');
+  let n = 0;
+  try {
+    n = fs.readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const first =
+    buf
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)[0] ?? '';
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+  ]);
+  let quoted = false;
+  for (const ch of first) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  const [best, count] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [',', 0];
+  return count > 0 ? best : ',';
 }

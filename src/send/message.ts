@@ -1,3 +1,4 @@
+import { parseMailbox } from '../_shared/address.ts';
 import { listUnsubscribeHeaders, type UnsubscribeLinks } from '../audience/list-unsubscribe.ts';
 import type { Personalized } from '../render/personalize.ts';
 import { asciiAddress, buildRaw } from './mime.ts';
@@ -44,14 +45,6 @@ export function listIdLabel(listName: string): string {
   );
 }
 
-/** The From header value split into display name and address (`Name <a@b>`, `"Na, me" <a@b>` or `a@b`). */
-export function parseFrom(from: string): { name: string | null; address: string } {
-  const m = /^\s*(?:"((?:[^"\\]|\\.)*)"|([^<]*?))\s*<([^<>\s]+)>\s*$/.exec(from);
-  if (!m) return { name: null, address: from.trim() };
-  const name = (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? '')).trim();
-  return { name: name || null, address: m[3] ?? '' };
-}
-
 /** The domain of a From header value (`Name <a@b.example>` → `b.example`), or null. */
 export function mailDomainOf(from: string): string | null {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? null;
@@ -80,7 +73,7 @@ export function buildMessage(p: MessageParts): OutgoingMessage {
       to: asciiAddress(p.to.address),
     },
     raw: buildRaw({
-      from: parseFrom(p.from),
+      from: parseMailbox(p.from),
       to: p.to,
       subject: p.content.subject,
       messageId,

@@ -1,8 +1,9 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { parseMailbox } from '../../src/_shared/address.ts';
 import { unsubscribeLinks } from '../../src/audience/list-unsubscribe.ts';
 import { loadConfig } from '../../src/config.ts';
-import { buildMessage, listIdLabel, messageIdFor, parseFrom } from '../../src/send/message.ts';
+import { buildMessage, listIdLabel, messageIdFor } from '../../src/send/message.ts';
 
 const parts = (from: string, listName: string) => ({
   messageId: messageIdFor(3, 42, 'x.example', '0a1b2c3d4e5f'),
@@ -26,7 +27,7 @@ describe('message headers that mailbox providers parse', () => {
     expect(m.from?.value).toEqual([{ name: 'Korner, Bruxelles', address: 'lettre@x.example' }]);
     const quoted = await simpleParser(buildMessage(parts('"Dupont \\"Jr\\", Léa" <l@x.example>', 'l')).raw);
     expect(quoted.from?.value).toEqual([{ name: 'Dupont "Jr", Léa', address: 'l@x.example' }]);
-    expect(parseFrom('lettre@x.example')).toEqual({ name: null, address: 'lettre@x.example' });
+    expect(parseMailbox('lettre@x.example')).toEqual({ name: null, address: 'lettre@x.example' });
   });
 
   it('derives a valid List-Id from any list name, and adds Feedback-ID', async () => {
