@@ -30,10 +30,15 @@ export function sampleReader(id = 'aigerim'): Reader & { id: string } {
   return reader;
 }
 
+/** The public web version of an issue, where `{{browserUrl}}` points. */
+export function webVersionUrl(publicUrl: string, slug: string): string {
+  return `${publicUrl}/issues/${encodeURIComponent(slug)}`;
+}
+
 /** Links for a reader outside a real campaign: the public web version and a sample unsubscribe page. */
 export function sampleLinks(publicUrl: string, slug: string): ReaderLinks {
   return {
-    browserUrl: `${publicUrl}/issues/${encodeURIComponent(slug)}`,
+    browserUrl: webVersionUrl(publicUrl, slug),
     unsubscribeUrl: `${publicUrl}/unsubscribe/sample`,
   };
 }

@@ -14,10 +14,10 @@ const NOTHING: JobResult = { kind: 'done', sent: 0, skipped: 0, retrying: 0, bou
 
 /**
  * Sends what is missing of one batch (or one retried delivery), in named steps: load and filter,
- * claim, personalise and build, submit, record. While the provider's relay breaker is open nothing
- * is claimed; a transport failure opens it and gives the unsent rows back untouched. The ledger decides: rows already sent are never
+ * claim, personalise and build, submit, record. The ledger decides: rows already sent are never
  * touched; rows are claimed before any SMTP traffic; readers who left since the campaign was
- * created are skipped. A pause or a cancel stops the run within `stateCheckMs`: the rows it has
+ * created are skipped. While the provider's relay breaker is open nothing is claimed; a transport
+ * failure opens it and gives the unsent rows back untouched. A pause or a cancel stops the run within `stateCheckMs`: the rows it has
  * not tried go back to pending (or are skipped when cancelled).
  */
 export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobResult> {
@@ -49,11 +49,12 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
       const answer = await submit(deps, message);
       if (answer.ok) recorder.sent(d, message, answer.response);
       else {
-        const kind = recorder.refused(d, message, answer.verdict);
-        if (kind === 'relay' && answer.verdict.kind === 'relay') {
+        const verdict = answer.verdict;
+        recorder.refused(d, message, verdict);
+        if (verdict.kind === 'relay') {
           stop = 'relay';
-          await deps.relayDown(answer.verdict);
-        } else if (kind === 'throttled' && !stop) {
+          await deps.relayDown(verdict);
+        } else if (verdict.kind === 'throttled' && !stop) {
           stop = 'throttled';
           await deps.limiter.penalize(settings.throttleWaitMs);
         }

@@ -1,4 +1,5 @@
 import { unsubscribeLinks } from '../audience/list-unsubscribe.ts';
+import { webVersionUrl } from '../render/sample-readers.ts';
 import type { DeliveryToSend } from '../store/deliveries.ts';
 import type { CampaignContext } from './context.ts';
 import type { SendDeps } from './deps.ts';
@@ -25,7 +26,7 @@ export function personaliseAndBuild(
     },
     {
       unsubscribeUrl: links.url,
-      browserUrl: `${settings.publicUrl}/issues/${encodeURIComponent(ctx.row.issue_slug)}`,
+      browserUrl: webVersionUrl(settings.publicUrl, ctx.row.issue_slug),
     },
   );
   return buildMessage({

@@ -37,15 +37,18 @@ export class Recorder {
   ) {
     this.tally = { sent: 0, skipped: skipped.length, retrying: 0, bounced: 0, failed: 0 };
     if (skipped.length) metrics.skipped.inc({ provider: deps.settings.provider }, skipped.length);
-    for (const d of skipped) {
-      // Never built, so no Message-ID: the reader left or was suppressed before their turn.
-      deps.log('delivery.skipped', {
-        campaignId: ctx.row.id,
-        deliveryId: d.id,
-        messageId: null,
-        subscriberId: d.subscriber_id,
-      });
-    }
+    for (const d of skipped) this.logSkipped(d);
+  }
+
+  /** Never built, so no Message-ID: the reader left or was suppressed, or the campaign was cancelled. */
+  private logSkipped(d: Pick<DeliveryToSend, 'id' | 'subscriber_id'>, reason?: string): void {
+    this.deps.log('delivery.skipped', {
+      campaignId: this.ctx.row.id,
+      deliveryId: d.id,
+      messageId: null,
+      subscriberId: d.subscriber_id,
+      ...(reason ? { reason } : {}),
+    });
   }
 
   get size(): number {
@@ -75,13 +78,7 @@ export class Recorder {
       this.outcomes.push({ id: d.id, status, response: 'campaign cancelled' });
       this.tally.skipped++;
       metrics.skipped.inc({ provider: this.deps.settings.provider });
-      this.deps.log('delivery.skipped', {
-        campaignId: this.ctx.row.id,
-        deliveryId: d.id,
-        messageId: null,
-        subscriberId: d.subscriber_id,
-        reason: 'campaign cancelled',
-      });
+      this.logSkipped(d, 'campaign cancelled');
     }
   }
 
@@ -89,7 +86,7 @@ export class Recorder {
    * The relay itself failed while this message was in hand: nothing happened to the reader. The row
    * goes back to pending with its attempt given back, and no reply is recorded against it.
    */
-  relayFailed(d: DeliveryToSend, m: OutgoingMessage, verdict: SmtpVerdict): void {
+  private relayFailed(d: DeliveryToSend, m: OutgoingMessage, verdict: SmtpVerdict): void {
     this.outcomes.push({ id: d.id, status: 'pending', refundAttempt: true });
     this.deps.log('delivery.waiting_for_relay', {
       ...this.fields(d, m),
@@ -98,8 +95,8 @@ export class Recorder {
     });
   }
 
-  /** A refusal or a transport error: what it means for this reader. Returns the verdict's kind. */
-  refused(d: DeliveryToSend, m: OutgoingMessage, verdict: SmtpVerdict): SmtpVerdict['kind'] {
+  /** A refusal or a transport error: what it means for this reader. */
+  refused(d: DeliveryToSend, m: OutgoingMessage, verdict: SmtpVerdict): void {
     const { settings } = this.deps;
     const provider = { provider: settings.provider };
     const attempt = d.attempts + 1;
@@ -149,7 +146,6 @@ export class Recorder {
       this.afterCommit.push(() => this.deps.scheduleRetry(campaignId, d.id, attempt + 1, delay));
       this.deps.log('delivery.retrying', { ...base, attempt, delayMs: delay });
     }
-    return verdict.kind;
   }
 
   /**

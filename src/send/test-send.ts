@@ -5,6 +5,7 @@ import type { Newsletter } from '../content/data.ts';
 import { NumeroError } from '../errors.ts';
 import type { CompiledIssue } from '../render/compile.ts';
 import { Personalizer, type Reader } from '../render/personalize.ts';
+import { webVersionUrl } from '../render/sample-readers.ts';
 import { buildMessage, mailDomainOf } from './message.ts';
 import { createTransport, type DkimSettings } from './transport.ts';
 
@@ -45,7 +46,7 @@ export async function sendTest(t: TestSend): Promise<{ messageId: string; respon
   });
   const content = new Personalizer(t.compiled).fill(
     { ...t.reader, email: parsed.address },
-    { unsubscribeUrl: links.url, browserUrl: `${s.publicUrl}/issues/${encodeURIComponent(t.compiled.slug)}` },
+    { unsubscribeUrl: links.url, browserUrl: webVersionUrl(s.publicUrl, t.compiled.slug) },
   );
   const domain = mailDomainOf(t.newsletter.from) ?? new URL(s.publicUrl).hostname;
   const message = buildMessage({

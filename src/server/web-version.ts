@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Hono } from 'hono';
 import { hasErrors, prepareIssue } from '../check/check.ts';
 import { Personalizer } from '../render/personalize.ts';
+import { webVersionUrl } from '../render/sample-readers.ts';
 import { issueAsset, issueFileForSlug, tryLoadContext, type Workspace } from './workspace.ts';
 
 /**
@@ -41,7 +42,7 @@ export function webVersionRoutes(ws: Workspace, published?: (slug: string) => Pr
     if (!report.compiled || hasErrors(report)) return c.text('This issue is not published', 404);
     const out = new Personalizer(report.compiled).fill(
       { email: '' },
-      { unsubscribeUrl: `${ws.publicUrl}/unsubscribe`, browserUrl: `${ws.publicUrl}/issues/${slug}` },
+      { unsubscribeUrl: `${ws.publicUrl}/unsubscribe`, browserUrl: webVersionUrl(ws.publicUrl, slug) },
     );
     return c.html(out.html);
   });
