@@ -67,7 +67,12 @@ export async function subscribe(
     const status = (await membershipsOf(trx, o.listId, [subscriberId])).get(subscriberId);
     if (status === 'active') return { kind: 'already' as const, subscriberId };
     if (status === undefined) {
-      await joinList(trx, o.listId, [subscriberId], o.source);
+      await importMembers(
+        trx,
+        o.listId,
+        [{ subscriberId, emailNormalized: o.address.normalized, status: 'active' }],
+        o.source,
+      );
       return { kind: 'added' as const, subscriberId };
     }
     if (status === 'unsubscribed' && o.resubscribe) {
@@ -83,31 +88,8 @@ export async function subscribe(
 }
 
 /**
- * New members, in bulk (imports): active memberships and one `subscribed` event each. The caller has
- * already left out suppressed addresses and existing members.
- */
-export async function joinList(
-  db: Db,
-  listId: number,
-  subscriberIds: readonly number[],
-  source: string,
-): Promise<void> {
-  if (!subscriberIds.length) return;
-  await inTransaction(db, async (trx) => {
-    await insertMemberships(
-      trx,
-      subscriberIds.map((id) => ({ list_id: listId, subscriber_id: id, status: 'active' as const, source })),
-    );
-    await insertEvents(
-      trx,
-      subscriberIds.map((id) => ({ type: 'subscribed', list_id: listId, subscriber_id: id, reason: source })),
-    );
-  });
-}
-
-/**
- * Members brought by an import with the standing the file gives them: active ones join (as
- * joinList); unsubscribed, bounced and complained ones are recorded as such, with their event, and
+ * New members, in bulk, with the standing given to them (an import's file, or active for one added
+ * by hand): active ones join with a `subscribed` event; unsubscribed, bounced and complained ones are recorded as such, with their event, and
  * bounced or complained addresses are suppressed. Nobody is made active who was not in the file as such.
  */
 export async function importMembers(
