@@ -60,7 +60,8 @@ export function registerDoctor(program: Command, config: () => Config): void {
       ];
       const { preflight } = await import('../send/preflight.ts');
       const { loadNewsletter } = await import('../content/data.ts');
-      const pf = preflight(cfg, loadNewsletter(cfg.issuesDir));
+      const newsletter = loadNewsletter(cfg.issuesDir);
+      const pf = preflight(cfg, newsletter);
       // (DNS findings are advice: what to publish; they never fail doctor, DNS may differ from here.)
       checks.push({
         name: 'sending configuration',
@@ -73,7 +74,7 @@ export function registerDoctor(program: Command, config: () => Config): void {
       const { checkDns } = await import('../send/dns-check.ts');
       const { mailDomainOf } = await import('../send/message.ts');
       const { Resolver } = await import('node:dns/promises');
-      const fromDomain = mailDomainOf(loadNewsletter(cfg.issuesDir).from);
+      const fromDomain = mailDomainOf(newsletter.from);
       const dnsChecks = async () => {
         const resolver = new Resolver({ timeout: 3_000, tries: 1 });
         if (cfg.dnsServers.length) resolver.setServers([...cfg.dnsServers]);
