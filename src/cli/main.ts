@@ -8,6 +8,7 @@ import { registerPreview } from './preview.ts';
 import { registerRender } from './render.ts';
 import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
+import { registerStore } from './store.ts';
 
 // `numero … | head` closes stdout early: that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -31,6 +32,7 @@ registerAudience(program, getConfig);
 registerServe(program, getConfig);
 registerSend(program, getConfig);
 registerDoctor(program, getConfig);
+registerStore(program, getConfig);
 
 try {
   await program.parseAsync(process.argv);

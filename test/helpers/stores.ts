@@ -12,6 +12,8 @@ import { openStore, type Store } from '../../src/store/db.ts';
  */
 export interface TestStore {
   store: Store;
+  /** What DATABASE_URL would say to open it from another process. */
+  url: string;
   dispose(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function freshStore(backend: 'sqlite' | 'postgres'): Promise<TestSt
     const store = await openStore({ databaseUrl: undefined, dataDir: dir });
     return {
       store,
+      url: `sqlite:${path.join(dir, 'numero.db')}`,
       dispose: async () => {
         await store.close();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -46,6 +49,7 @@ export async function freshStore(backend: 'sqlite' | 'postgres'): Promise<TestSt
   const store = await openStore({ databaseUrl: url.toString(), dataDir: os.tmpdir() });
   return {
     store,
+    url: url.toString(),
     dispose: async () => {
       await store.close();
       const c = new pg.Client({ connectionString: PG_URL });
