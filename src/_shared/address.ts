@@ -3,7 +3,10 @@ import { domainToASCII } from 'node:url';
 /**
  * Email address syntax, as a mail server would accept it (RFC 5321 limits, RFC 5322 dot-atom or
  * quoted local part), with internationalised domains (IDN) converted to their ASCII form. The
- * address is sent as given; `normalized` (domain lower-cased, in ASCII) is what duplicates compare.
+ * address is sent as given; `normalized` (lower-cased, the domain in ASCII) is what duplicates compare:
+ * `Jean.Dupont@Gmail.com` and `jean.dupont@gmail.com` are one reader. RFC 5321 lets a server tell
+ * local parts apart by case; no mailbox provider does, and two subscribers for one person would get
+ * every issue twice.
  */
 export type AddressResult =
   | { ok: true; address: string; normalized: string; domain: string }
@@ -58,7 +61,7 @@ export function parseAddress(input: string): AddressResult {
   if (!labels.every((l) => LABEL.test(l))) return { ok: false, reason: `invalid domain "${domain}"` };
   if (/^\d+$/.test(labels.at(-1) ?? ''))
     return { ok: false, reason: `invalid top-level domain in "${domain}"` };
-  const normalized = `${local}@${ascii}`;
+  const normalized = `${local.toLowerCase()}@${ascii}`;
   if (normalized.length > 254) return { ok: false, reason: 'address longer than 254 characters' };
   return { ok: true, address, normalized, domain: ascii };
 }

@@ -1,23 +1,21 @@
-import fs from 'node:fs';
-import { parse } from 'csv-parse';
 import { parseAddress, parseMailbox } from '../_shared/address.ts';
 import { NumeroError } from '../errors.ts';
 import {
   insertSubscribers,
   type List,
   membershipsOf,
+  onOtherLists,
   requireList,
   subscribersByNormalized,
+  suppress,
   suppressedAmong,
   updateSubscriber,
 } from '../store/audience.ts';
 import type { Store } from '../store/db.ts';
 import type { MembershipStatus } from '../store/schema.ts';
-import { STATUS_COLUMNS, statusOf, unescapeFormula } from './csv-cells.ts';
+import { openCsv } from './csv-source.ts';
+import { formatFor, type RowReader } from './formats.ts';
 import { applyImportedStatus, importMembers, resubscribe } from './membership.ts';
-
-/** numero's own export columns about the reader's standing: read, never stored as attributes. */
-const RESERVED = new Set<string>(STATUS_COLUMNS);
 
 export const BATCH_ROWS = 1000;
 
@@ -43,6 +41,10 @@ export interface ImportSummary {
   rows: number;
   added: number;
   updated: number;
+  /** Of the updated readers, those also on other lists: their name or attributes changed there too. */
+  updatedElsewhere: number;
+  /** Existing readers whose name or attributes differ from the file, kept as they were (--no-update). */
+  notUpdated: number;
   unchanged: number;
   rejected: number;
   /** Unsubscribed, bounced, complained or suppressed addresses left as they are. */
@@ -51,6 +53,13 @@ export interface ImportSummary {
   resubscribed: number;
   /** Readers the file says unsubscribed, bounced or complained, recorded so (new, or active until now). */
   left: number;
+  /** Rows whose address is a reader already given, written with other letter case: one reader. */
+  caseVariants: number;
+  /** The source format recognised (or forced with --from), the encoding and the delimiter read. */
+  format: string;
+  encoding: string;
+  guessedEncoding: boolean;
+  delimiter: string;
 }
 
 export interface Rejection {
@@ -64,6 +73,12 @@ export interface ImportOptions {
   list: string;
   /** Re-activate members who had unsubscribed from this list (logged). Never lifts a suppression. */
   resubscribe?: boolean;
+  /** Keep the name and attributes of readers already known (default: the file updates them). */
+  update?: boolean;
+  /** Force a source format (see formats.ts) instead of recognising it by its header. */
+  from?: string | undefined;
+  /** Read the file in this encoding instead of detecting it. */
+  encoding?: string | undefined;
   onReject?: (r: Rejection) => void;
   /** Called after each batch with rows done and bytes read. */
   onProgress?: (rows: number, bytesRead: number) => void;
@@ -77,135 +92,113 @@ interface Row {
   attributes: Record<string, string>;
   /** What the file says of the reader's standing (no `status` column: active). */
   status: MembershipStatus;
+  /** The old tool's do-not-mail entry (listmonk blocklisted): suppressed here too. */
+  suppress?: string | undefined;
 }
 
 /**
- * Streams a CSV (header row with at least `email`; `name`; any other column becomes an attribute)
- * into a list, in transactions of BATCH_ROWS rows, so memory stays flat at any size. Bad rows are
- * reported with their line and skipped; re-importing the same file changes nothing; an address
- * that left the list or is suppressed is never made active again unless `resubscribe` says so.
+ * Streams a CSV (numero's own, a spreadsheet with an email column, or another tool's export; see
+ * formats.ts) into a list, in transactions of BATCH_ROWS rows, so memory stays flat at any size.
+ * Bad rows are reported with their line and skipped; re-importing the same file changes nothing; an
+ * address that left the list or is suppressed is never made active again unless `resubscribe` says so.
  */
 export async function importCsv(store: Store, opts: ImportOptions): Promise<ImportSummary> {
   const list = await requireList(store.db, opts.list);
+  const csv = await openCsv(opts.file, { encoding: opts.encoding });
   const summary: ImportSummary = {
     rows: 0,
     added: 0,
     updated: 0,
+    updatedElsewhere: 0,
+    notUpdated: 0,
     unchanged: 0,
     rejected: 0,
     kept: 0,
     resubscribed: 0,
     left: 0,
+    caseVariants: 0,
+    format: '',
+    encoding: csv.encoding,
+    guessedEncoding: csv.guessedEncoding,
+    delimiter: csv.delimiter,
   };
   const reject = (r: Rejection) => {
     summary.rejected++;
     opts.onReject?.(r);
   };
+  const settings = { resubscribe: opts.resubscribe ?? false, update: opts.update ?? true };
 
-  if (!fs.existsSync(opts.file)) throw new NumeroError('USAGE', `${opts.file}: no such file`);
-  if (!fs.statSync(opts.file).isFile())
-    throw new NumeroError('USAGE', `${opts.file}: not a file (a CSV file is expected)`);
-  const delimiter = detectDelimiter(opts.file);
-  const input = fs.createReadStream(opts.file);
-  let header: string[] | null = null;
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      // Spreadsheets write `Jean "Jojo" Dupont` unquoted: keep such rows whole.
-      relax_quotes: true,
-      delimiter,
-      skip_records_with_error: true,
-      info: true,
-      columns: (h: string[]) => {
-        header = h.map((c) => c.trim());
-        const lower = header.map((c) => c.toLowerCase());
-        const twice = lower.find((c, i) => c && lower.indexOf(c) !== i);
-        if (twice !== undefined) {
-          throw new NumeroError(
-            'USAGE',
-            `${opts.file}:1: header: the column "${twice.slice(0, 64)}" appears twice: which one is meant is unclear, so nothing was imported`,
-          );
-        }
-        if (!lower.includes('email')) {
-          throw new NumeroError(
-            'USAGE',
-            `${opts.file}:1: header: no "email" column (found: ${header.join(', ') || 'nothing'})`,
-          );
-        }
-        return lower.map((c, i) =>
-          c === 'email' || c === 'name' || RESERVED.has(c) ? c : (header?.[i] ?? c),
-        );
-      },
-    }),
-  );
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    summary.rows++;
-    reject({ line: err.lines ?? 0, email: '', reason: `unreadable CSV row: ${err.message}` });
-  });
-
+  let read: RowReader | null = null;
   let batch: Row[] = [];
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string>;
-      info: { lines: number };
-    }>) {
+    for await (const { line, cells } of csv.records((p) => {
       summary.rows++;
-      const { email: cell = '', name: nameCell = '', ...rest } = record;
-      // `Marie Curie <marie@example.fr>` in the address column: the address, and the name when none is given.
-      const mailbox = parseMailbox(cell);
-      const email = mailbox.address;
-      const rawName = nameCell || mailbox.name || '';
-      const parsed = parseAddress(email);
-      if (!parsed.ok) {
-        reject({ line: info.lines, email, reason: parsed.reason });
+      reject({ line: p.line, email: '', reason: p.reason });
+    })) {
+      if (!read) {
+        const format = formatFor(cells, opts.file, opts.from);
+        summary.format = format.name;
+        read = format.compile(cells, opts.file);
         continue;
       }
-      const status = statusOf(rest.status);
-      if (!status) {
+      summary.rows++;
+      const r = read(cells);
+      if ('reject' in r) {
         reject({
-          line: info.lines,
-          email: parsed.address,
-          reason: `status "${String(rest.status).slice(0, 40)}": expected active, unsubscribed, bounced or complained`,
+          line,
+          email: parseMailbox(cells.find((c) => c.includes('@')) ?? '').address,
+          reason: r.reject,
         });
         continue;
       }
-      const name = unescapeFormula(rawName);
-      const attributes = Object.fromEntries(
-        Object.entries(rest)
-          .filter(([k, v]) => k && v !== '' && v !== undefined && !RESERVED.has(k))
-          .map(([k, v]) => [k, unescapeFormula(v)]),
-      );
-      const tooBig = readerDataProblem(name || null, attributes);
+      // `Marie Curie <marie@example.fr>` in the address column: the address, and the name when none is given.
+      const mailbox = parseMailbox(r.email);
+      const parsed = parseAddress(mailbox.address);
+      if (!parsed.ok) {
+        reject({ line, email: mailbox.address, reason: parsed.reason });
+        continue;
+      }
+      const name = r.name || mailbox.name || '';
+      // U+FFFD is what a decoder leaves where bytes were lost: storing it would send "Ren� Dupont".
+      if (name.includes('\uFFFD') || Object.values(r.attributes).some((v) => v.includes('\uFFFD'))) {
+        reject({
+          line,
+          email: parsed.address,
+          reason:
+            'contains \uFFFD (U+FFFD): the text was damaged before this file was written; fix the cell, or say --encoding if the file is not UTF-8',
+        });
+        continue;
+      }
+      const tooBig = readerDataProblem(name || null, r.attributes);
       if (tooBig) {
-        reject({ line: info.lines, email: parsed.address, reason: tooBig });
+        reject({ line, email: parsed.address, reason: tooBig });
         continue;
       }
       batch.push({
-        line: info.lines,
+        line,
         email: parsed.address,
         normalized: parsed.normalized,
         name: name || null,
-        attributes,
-        status,
+        attributes: r.attributes,
+        status: r.status,
+        suppress: r.suppress,
       });
       if (batch.length >= BATCH_ROWS) {
-        await applyBatch(store, list, batch, summary, opts.resubscribe ?? false);
+        await applyBatch(store, list, batch, summary, settings);
         batch = [];
-        opts.onProgress?.(summary.rows, input.bytesRead);
+        opts.onProgress?.(summary.rows, csv.bytesRead());
       }
     }
-    if (batch.length) await applyBatch(store, list, batch, summary, opts.resubscribe ?? false);
-    opts.onProgress?.(summary.rows, input.bytesRead);
+    if (batch.length) await applyBatch(store, list, batch, summary, settings);
+    opts.onProgress?.(summary.rows, csv.bytesRead());
   } catch (e) {
-    input.destroy();
     if (e instanceof NumeroError) throw e;
     const err = e as Error & { lines?: number };
     throw new NumeroError('USAGE', `${opts.file}:${err.lines ?? '?'}: ${err.message}`, { cause: e });
+  } finally {
+    csv.close();
   }
-  if (header === null)
+  if (read === null)
     throw new NumeroError('USAGE', `${opts.file}: empty file (expected a header row with an email column)`);
   return summary;
 }
@@ -216,21 +209,24 @@ async function applyBatch(
   list: List,
   rows: Row[],
   summary: ImportSummary,
-  resubscribeAll: boolean,
+  settings: { resubscribe: boolean; update: boolean },
 ) {
-  // Duplicates within the batch merge into the first occurrence, in file order.
+  // Rows for one reader (letter case aside) merge into the first occurrence, in file order.
   const merged = new Map<string, Row>();
-  const dupes: Row[] = [];
+  let repeats = 0;
   for (const r of rows) {
     const first = merged.get(r.normalized);
-    if (!first) merged.set(r.normalized, r);
-    else {
-      dupes.push(r);
-      first.name = r.name ?? first.name;
-      first.attributes = { ...first.attributes, ...r.attributes };
-      // A reader who left, in any of their rows, has left: a later "active" never overrides it.
-      if (first.status === 'active') first.status = r.status;
+    if (!first) {
+      merged.set(r.normalized, r);
+      continue;
     }
+    repeats++;
+    if (r.email !== first.email) summary.caseVariants++;
+    first.name = r.name ?? first.name;
+    first.attributes = { ...first.attributes, ...r.attributes };
+    // A reader who left, in any of their rows, has left: a later "active" never overrides it.
+    if (first.status === 'active') first.status = r.status;
+    first.suppress ??= r.suppress;
   }
 
   await store.db.transaction().execute(async (trx) => {
@@ -244,8 +240,15 @@ async function applyBatch(
     );
     const newSubscribers: Row[] = [];
     const newMembers: Array<{ subscriberId: number; emailNormalized: string; status: MembershipStatus }> = [];
+    const renamed: number[] = [];
 
     for (const row of merged.values()) {
+      if (row.suppress && !suppressed.has(row.normalized)) {
+        await suppress(trx, row.normalized, row.suppress, `imported as ${row.suppress}`, {
+          source: `import ${summary.format}`,
+        });
+        suppressed.set(row.normalized, row.suppress);
+      }
       const sub = existing.get(row.normalized);
       if (!sub) {
         if (suppressed.has(row.normalized)) {
@@ -255,22 +258,28 @@ async function applyBatch(
         newSubscribers.push(row);
         continue;
       }
+      // The address is kept as first given: a row differing only in letter case is the same reader.
+      if (row.email !== sub.email) summary.caseVariants++;
       const oldAttributes = JSON.parse(sub.attributes) as Record<string, string>;
       const attributes = { ...oldAttributes, ...row.attributes };
       const name = row.name ?? sub.name;
-      // The address is kept as first given: a later row differing only in the domain's case is the same reader.
-      const changed = name !== sub.name || JSON.stringify(attributes) !== JSON.stringify(oldAttributes);
+      const differs = name !== sub.name || JSON.stringify(attributes) !== JSON.stringify(oldAttributes);
+      const changed = differs && settings.update;
+      if (differs && !settings.update) summary.notUpdated++;
+      if (changed) {
+        await updateSubscriber(trx, sub.id, { name, attributes: JSON.stringify(attributes) });
+        renamed.push(sub.id);
+      }
       const status = statuses.get(sub.id);
       if (status === undefined) {
         if (suppressed.has(row.normalized)) {
           summary.kept++;
           continue;
         }
-        if (changed) await updateSubscriber(trx, sub.id, { name, attributes: JSON.stringify(attributes) });
         newMembers.push({ subscriberId: sub.id, emailNormalized: row.normalized, status: row.status });
+        if (changed) summary.updated++;
         continue;
       }
-      if (changed) await updateSubscriber(trx, sub.id, { name, attributes: JSON.stringify(attributes) });
       if (status === 'active' && row.status !== 'active') {
         // The file says this reader left: they leave here too, with the event that says how.
         const who = {
@@ -287,7 +296,7 @@ async function applyBatch(
       } else if (
         status === 'unsubscribed' &&
         row.status === 'active' &&
-        resubscribeAll &&
+        settings.resubscribe &&
         !suppressed.has(row.normalized)
       ) {
         await resubscribe(
@@ -300,6 +309,8 @@ async function applyBatch(
         summary.kept++;
       }
     }
+    // A reader is one person across lists: a new name given here shows on their other lists too.
+    if (renamed.length) summary.updatedElsewhere += await onOtherLists(trx, list.id, renamed);
 
     const inserted = await insertSubscribers(
       trx,
@@ -325,38 +336,5 @@ async function applyBatch(
     summary.left += members.length - joined;
   });
   // A repeated row is compared with the merged first one: same data, nothing more to do.
-  summary.unchanged += dupes.length;
-}
-
-/**
- * The delimiter of a CSV as spreadsheets write it: `;` (French and German Excel), a tab, or `,`,
- * whichever the header line holds most of outside quotes.
- */
-export function detectDelimiter(file: string): string {
-  const buf = Buffer.alloc(64 * 1024);
-  const fd = fs.openSync(file, 'r');
-  let n = 0;
-  try {
-    n = fs.readSync(fd, buf, 0, buf.length, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const first =
-    buf
-      .subarray(0, n)
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
-      .split(/\r?\n/)[0] ?? '';
-  const counts = new Map<string, number>([
-    [',', 0],
-    [';', 0],
-    ['\t', 0],
-  ]);
-  let quoted = false;
-  for (const ch of first) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && counts.has(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  }
-  const [best, count] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [',', 0];
-  return count > 0 ? best : ',';
+  summary.unchanged += repeats;
 }

@@ -3,7 +3,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify';
 import { exportMembers } from '../audience/export.ts';
-import { importCsv, readerDataProblem } from '../audience/import.ts';
+import { FORMAT_NAMES } from '../audience/formats.ts';
+import { type ImportSummary, importCsv, readerDataProblem } from '../audience/import.ts';
 import { subscribe, unsubscribe } from '../audience/membership.ts';
 import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
@@ -52,56 +53,67 @@ export function registerAudience(program: Command, config: () => Config): void {
   const subs = program.command('subscribers').description('import, export, add and remove subscribers');
   subs
     .command('import')
-    .description('import a CSV (header with email, optional name, other columns become attributes)')
+    .description(
+      'import a CSV: numero’s own, a spreadsheet with an email column, or an export of Mailchimp, Substack, beehiiv, Ghost, listmonk or Brevo (recognised by its header)',
+    )
     .argument('<file>', 'CSV file')
     .requiredOption('-l, --list <name>', 'the list to import into')
     .option(
       '--resubscribe',
       're-activate readers who had unsubscribed from this list (logged; never lifts a suppression)',
     )
-    .action(async (file: string, opts: { list: string; resubscribe?: boolean }) => {
-      await withStore(config(), async (store) => {
-        const total = fs.existsSync(file) ? fs.statSync(file).size : 0;
-        let bar: cliProgress.SingleBar | null = null;
-        const shown: string[] = [];
-        let hidden = 0;
-        const started = performance.now();
-        const summary = await importCsv(store, {
-          file,
-          list: opts.list,
-          resubscribe: opts.resubscribe,
-          onReject: (r) => {
-            const line = `${file}:${r.line}: ${r.email ? `${r.email}: ` : ''}${r.reason}`;
-            if (shown.length < 50) shown.push(line);
-            else hidden++;
-          },
-          onProgress: (rows, bytes) => {
-            if (!bar && rows >= 10_000 && process.stderr.isTTY) {
-              bar = new cliProgress.SingleBar(
-                {
-                  format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s',
-                  stream: process.stderr,
-                },
-                cliProgress.Presets.shades_classic,
-              );
-              bar.start(total, 0, { rows: 0, rate: 0 });
-            }
-            const seconds = (performance.now() - started) / 1000;
-            bar?.update(bytes, { rows, rate: Math.round(rows / Math.max(seconds, 0.001)) });
-          },
+    .option('--from <tool>', `read the file as this tool's export (${FORMAT_NAMES.join(', ')})`)
+    .option(
+      '--encoding <name>',
+      'the file’s encoding (default: UTF-8, or Windows-1252 when it is not valid UTF-8)',
+    )
+    .option('--no-update', 'keep the name and attributes of readers already known')
+    .action(
+      async (
+        file: string,
+        opts: { list: string; resubscribe?: boolean; from?: string; encoding?: string; update: boolean },
+      ) => {
+        await withStore(config(), async (store) => {
+          const total = fs.existsSync(file) ? fs.statSync(file).size : 0;
+          let bar: cliProgress.SingleBar | null = null;
+          const shown: string[] = [];
+          let hidden = 0;
+          const started = performance.now();
+          const summary = await importCsv(store, {
+            file,
+            list: opts.list,
+            resubscribe: opts.resubscribe,
+            update: opts.update,
+            from: opts.from,
+            encoding: opts.encoding,
+            onReject: (r) => {
+              const line = `${file}:${r.line}: ${r.email ? `${r.email}: ` : ''}${r.reason}`;
+              if (shown.length < 50) shown.push(line);
+              else hidden++;
+            },
+            onProgress: (rows, bytes) => {
+              if (!bar && rows >= 10_000 && process.stderr.isTTY) {
+                bar = new cliProgress.SingleBar(
+                  {
+                    format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s',
+                    stream: process.stderr,
+                  },
+                  cliProgress.Presets.shades_classic,
+                );
+                bar.start(total, 0, { rows: 0, rate: 0 });
+              }
+              const seconds = (performance.now() - started) / 1000;
+              bar?.update(bytes, { rows, rate: Math.round(rows / Math.max(seconds, 0.001)) });
+            },
+          });
+          (bar as cliProgress.SingleBar | null)?.stop();
+          for (const line of shown) console.error(line);
+          if (hidden) console.error(`… and ${hidden} more rejected rows`);
+          const seconds = (performance.now() - started) / 1000;
+          for (const line of importReport(file, opts.list, summary, seconds)) console.log(line);
         });
-        (bar as cliProgress.SingleBar | null)?.stop();
-        for (const line of shown) console.error(line);
-        if (hidden) console.error(`… and ${hidden} more rejected rows`);
-        const seconds = (performance.now() - started) / 1000;
-        console.log(
-          `${file} → ${opts.list}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected} rejected` +
-            `${summary.kept ? `, ${summary.kept} left unsubscribed/suppressed` : ''}${summary.resubscribed ? `, ${summary.resubscribed} resubscribed` : ''}` +
-            `${summary.left ? `, ${summary.left} recorded as unsubscribed, bounced or complained, as the file says` : ''}` +
-            ` (${summary.rows} rows in ${seconds.toFixed(1)} s)`,
-        );
-      });
-    });
+      },
+    );
 
   subs
     .command('export')
@@ -208,4 +220,36 @@ export function registerAudience(program: Command, config: () => Config): void {
         );
       });
     });
+}
+
+/** What an import did, in the words a sender checks before sending: one line, then a line per notice. */
+export function importReport(file: string, list: string, s: ImportSummary, seconds: number): string[] {
+  const parts = [
+    `${s.added} added`,
+    `${s.updated} updated`,
+    `${s.unchanged} unchanged`,
+    `${s.rejected} rejected`,
+  ];
+  if (s.kept) parts.push(`${s.kept} left unsubscribed/suppressed`);
+  if (s.resubscribed) parts.push(`${s.resubscribed} resubscribed`);
+  if (s.left) parts.push(`${s.left} recorded as unsubscribed, bounced or complained, as the file says`);
+  const lines = [`${file} → ${list}: ${parts.join(', ')} (${s.rows} rows in ${seconds.toFixed(1)} s)`];
+  if (s.format !== 'numero') lines.push(`  read as a ${s.format} export (--from to force another format)`);
+  if (s.guessedEncoding)
+    lines.push(
+      `  not valid UTF-8: read as ${s.encoding === 'windows-1252' ? 'Windows-1252 (Excel’s default in Western Europe)' : s.encoding}; if accents look wrong, say --encoding`,
+    );
+  if (s.caseVariants)
+    lines.push(
+      `  ${s.caseVariants} rows give an address already known with other letter case (Jean@… and jean@…): one reader, sent to as first given`,
+    );
+  if (s.updatedElsewhere)
+    lines.push(
+      `  ${s.updatedElsewhere} of the updated readers are also on other lists: their name and attributes changed there too (--no-update keeps them)`,
+    );
+  if (s.notUpdated)
+    lines.push(
+      `  ${s.notUpdated} readers already known differ from the file: kept as they were (--no-update)`,
+    );
+  return lines;
 }

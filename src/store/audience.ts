@@ -107,6 +107,23 @@ export async function membershipsOf(
   return new Map(rows.map((r) => [r.subscriber_id, r.status]));
 }
 
+/** How many of these subscribers are members of a list other than `listId`. */
+export async function onOtherLists(
+  db: Db,
+  listId: number,
+  subscriberIds: readonly number[],
+): Promise<number> {
+  if (!subscriberIds.length) return 0;
+  const rows = await db
+    .selectFrom('memberships')
+    .select('subscriber_id')
+    .distinct()
+    .where('list_id', '<>', listId)
+    .where('subscriber_id', 'in', subscriberIds)
+    .execute();
+  return rows.length;
+}
+
 export async function suppressedAmong(db: Db, normalized: readonly string[]): Promise<Map<string, string>> {
   if (!normalized.length) return new Map();
   const rows = await db

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { sql } from 'kysely';
+import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -137,5 +138,96 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('campaigns').addColumn('message_key', 'text').execute();
       },
     },
+    '005_case_insensitive_addresses': {
+      // Addresses now compare without letter case (Jean@x.fr is jean@x.fr): see mergeCaseDuplicates.
+      up: (db: Kysely<unknown>) => mergeCaseDuplicates(db as Kysely<Database>),
+    },
   };
+}
+
+/**
+ * Re-normalises addresses to lower case. Two subscribers that now share an address become one: the
+ * oldest keeps its address as first given and gains the other's list memberships; where both were on
+ * a list, a standing other than active wins (the reader's choice to leave is never undone). The
+ * newer one keeps its history (deliveries, events) but no membership, under a key that cannot match
+ * an address, so it is never sent to. Suppressions are lower-cased the same way, the oldest kept.
+ */
+async function mergeCaseDuplicates(db: Kysely<Database>): Promise<void> {
+  const mixed = await db
+    .selectFrom('subscribers')
+    .select(['id', 'email_normalized'])
+    .where(sql<boolean>`email_normalized <> lower(email_normalized)`)
+    .orderBy('id')
+    .execute();
+  for (const s of mixed) {
+    const target = s.email_normalized.toLowerCase();
+    const keeper = await db
+      .selectFrom('subscribers')
+      .select('id')
+      .where('email_normalized', '=', target)
+      .executeTakeFirst();
+    if (!keeper) {
+      await db.updateTable('subscribers').set({ email_normalized: target }).where('id', '=', s.id).execute();
+      continue;
+    }
+    const [older, newer] = keeper.id < s.id ? [keeper.id, s.id] : [s.id, keeper.id];
+    const moving = await db
+      .selectFrom('memberships')
+      .selectAll()
+      .where('subscriber_id', '=', newer)
+      .execute();
+    for (const m of moving) {
+      const there = await db
+        .selectFrom('memberships')
+        .select('status')
+        .where('list_id', '=', m.list_id)
+        .where('subscriber_id', '=', older)
+        .executeTakeFirst();
+      if (!there) {
+        await db
+          .updateTable('memberships')
+          .set({ subscriber_id: older })
+          .where('list_id', '=', m.list_id)
+          .where('subscriber_id', '=', newer)
+          .execute();
+      } else if (there.status === 'active' && m.status !== 'active') {
+        await db
+          .updateTable('memberships')
+          .set({ status: m.status, source: m.source, updated_at: m.updated_at })
+          .where('list_id', '=', m.list_id)
+          .where('subscriber_id', '=', older)
+          .execute();
+      }
+    }
+    await db.deleteFrom('memberships').where('subscriber_id', '=', newer).execute();
+    // Keep the older row's address; park the newer one under a key no address can equal.
+    await db
+      .updateTable('subscribers')
+      .set({ email_normalized: `${target}#merged-into-${older}` })
+      .where('id', '=', newer)
+      .execute();
+    await db.updateTable('subscribers').set({ email_normalized: target }).where('id', '=', older).execute();
+  }
+  const suppressions = await db
+    .selectFrom('suppressions')
+    .select(['email_normalized', 'created_at'])
+    .where(sql<boolean>`email_normalized <> lower(email_normalized)`)
+    .orderBy('created_at')
+    .execute();
+  for (const s of suppressions) {
+    const target = s.email_normalized.toLowerCase();
+    const there = await db
+      .selectFrom('suppressions')
+      .select('email_normalized')
+      .where('email_normalized', '=', target)
+      .executeTakeFirst();
+    if (there)
+      await db.deleteFrom('suppressions').where('email_normalized', '=', s.email_normalized).execute();
+    else
+      await db
+        .updateTable('suppressions')
+        .set({ email_normalized: target })
+        .where('email_normalized', '=', s.email_normalized)
+        .execute();
+  }
 }

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/_shared/address.ts';
 
 describe('parseAddress', () => {
-  it('accepts ordinary, plus, quoted and IDN addresses, normalising only the domain', () => {
+  it('accepts ordinary, plus, quoted and IDN addresses, normalised to lower case (one reader whatever the letter case), sent as given', () => {
     expect(parseAddress(' Aigerim.N+lettre@Example.KZ ')).toEqual({
       ok: true,
       address: 'Aigerim.N+lettre@Example.KZ',
-      normalized: 'Aigerim.N+lettre@example.kz',
+      normalized: 'aigerim.n+lettre@example.kz',
       domain: 'example.kz',
     });
     expect(parseAddress('"jean dupont"@example.be')).toMatchObject({ ok: true });

@@ -64,6 +64,13 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       kept: 0,
       resubscribed: 0,
       left: 0,
+      updatedElsewhere: 0,
+      notUpdated: 0,
+      caseVariants: 1,
+      format: 'numero',
+      encoding: 'utf-8',
+      guessedEncoding: false,
+      delimiter: ',',
     });
     const [claire] = await subscribersByNormalized(t.store.db, ['claire@example.be']);
     expect(claire?.email).toBe('claire@Example.BE'); // sent as first given
@@ -91,6 +98,13 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       kept: 0,
       resubscribed: 0,
       left: 0,
+      updatedElsewhere: 0,
+      notUpdated: 0,
+      caseVariants: 1,
+      format: 'numero',
+      encoding: 'utf-8',
+      guessedEncoding: false,
+      delimiter: ',',
     });
     const eventsAfter = await t.store.db
       .selectFrom('events')
