@@ -150,16 +150,26 @@ function readLineAt(file: string, start: number): { text: string; next: number }
     for (;;) {
       const n = fs.readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) break;
-      const nl = buf.subarray(0, n).indexOf(0x0a);
-      if (nl >= 0) {
-        chunks.push(Buffer.from(buf.subarray(0, nl)));
-        pos += nl + 1;
-        return { text: Buffer.concat(chunks).toString('utf8').replace(/\r$/, ''), next: pos };
+      // A line ends at LF, CRLF, or a lone CR (old Mac files).
+      const view = buf.subarray(0, n);
+      const lf = view.indexOf(0x0a);
+      const cr = view.indexOf(0x0d);
+      const nl = cr >= 0 && (lf < 0 || cr < lf) ? cr : lf;
+      if (nl >= 0 && !(nl === n - 1 && view[nl] === 0x0d && n === buf.length)) {
+        chunks.push(Buffer.from(view.subarray(0, nl)));
+        pos += nl + (view[nl] === 0x0d && view[nl + 1] === 0x0a ? 2 : 1);
+        return { text: Buffer.concat(chunks).toString('utf8'), next: pos };
       }
-      chunks.push(Buffer.from(buf.subarray(0, n)));
-      pos += n;
+      // A CR at the very end of the buffer may be the first half of a CRLF: read on from it.
+      const keep = view[n - 1] === 0x0d ? n - 1 : n;
+      chunks.push(Buffer.from(view.subarray(0, keep)));
+      pos += keep;
+      if (keep === 0) {
+        pos += 1;
+        break;
+      }
     }
-    return { text: Buffer.concat(chunks).toString('utf8').replace(/\r$/, ''), next: pos };
+    return { text: Buffer.concat(chunks).toString('utf8'), next: pos };
   } finally {
     fs.closeSync(fd);
   }

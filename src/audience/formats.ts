@@ -236,7 +236,7 @@ const beehiiv: SourceFormat = {
     return reader(header, {
       email,
       name,
-      drop: new Set(['status', 'created_at']),
+      drop: new Set(['status', 'created', 'created_at']),
       status: (cells) => {
         const v = (cells[status] ?? '').trim().toLowerCase();
         return BEEHIIV_STATUS[v] ?? { reject: `beehiiv status "${v.slice(0, 40)}": not known, not imported` };

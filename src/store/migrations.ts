@@ -218,16 +218,18 @@ async function mergeCaseDuplicates(db: Kysely<Database>): Promise<void> {
     const target = s.email_normalized.toLowerCase();
     const there = await db
       .selectFrom('suppressions')
-      .select('email_normalized')
+      .select('created_at')
       .where('email_normalized', '=', target)
       .executeTakeFirst();
-    if (there)
+    if (there && there.created_at <= s.created_at) {
       await db.deleteFrom('suppressions').where('email_normalized', '=', s.email_normalized).execute();
-    else
-      await db
-        .updateTable('suppressions')
-        .set({ email_normalized: target })
-        .where('email_normalized', '=', s.email_normalized)
-        .execute();
+      continue;
+    }
+    if (there) await db.deleteFrom('suppressions').where('email_normalized', '=', target).execute();
+    await db
+      .updateTable('suppressions')
+      .set({ email_normalized: target })
+      .where('email_normalized', '=', s.email_normalized)
+      .execute();
   }
 }
