@@ -86,6 +86,34 @@ const EnvSchema = z.object({
   /** A worker's /metrics, /healthz and /readyz port; unset = none. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The inbound SMTP listener for bounces and mailto unsubscribes (`numero inbound`, or inside serve). */
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Largest message accepted, in bytes (a DSN with its original is rarely above 1 MB). */
+  INBOUND_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024),
+  INBOUND_MAX_CLIENTS: z.coerce.number().int().min(1).default(20),
+  /** PEM files: with both, the listener offers STARTTLS. */
+  INBOUND_TLS_KEY: z.string().min(1).optional(),
+  INBOUND_TLS_CERT: z.string().min(1).optional(),
+  /** imaps://user:password@host:993/INBOX: a mailbox where bounces land, polled. Secret (password). */
+  BOUNCE_IMAP_URL: z
+    .string()
+    .regex(/^imaps?:\/\//, { error: 'expected imaps://user:password@host:993/MAILBOX' })
+    .optional(),
+  BOUNCE_IMAP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Where processed messages are moved (created when missing). */
+  BOUNCE_IMAP_DONE_MAILBOX: z.string().min(1).default('numero-processed'),
+  SOFT_BOUNCE_LIMIT: z.coerce.number().int().min(1).default(3),
+  BOUNCE_KEEP_DAYS: z.coerce.number().min(0).default(30),
+  /** Amazon SNS topics (ARNs, comma-separated) whose notifications are accepted; unset = SES webhook off. */
+  SES_SNS_TOPIC_ARNS: z.string().optional(),
+  /** Postmark webhook basic-auth credentials (set both): unset = Postmark webhook off. Secret. */
+  POSTMARK_WEBHOOK_USER: z.string().min(1).optional(),
+  POSTMARK_WEBHOOK_PASSWORD: z.string().min(16, { error: 'at least 16 characters' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -114,6 +142,24 @@ export interface Config {
   readonly metrics: { port: number; host: string } | null;
   readonly logLevel: string;
   readonly send: SendConfig;
+  readonly inbound: InboundConfig;
+}
+
+export interface InboundConfig {
+  smtp: {
+    port: number;
+    host: string;
+    maxBytes: number;
+    maxClients: number;
+    tls: { key: string; cert: string } | null;
+  } | null;
+  imap: { url: string; intervalMs: number; doneMailbox: string } | null;
+  /** Domains whose bounces+… and unsubscribe+… addresses numero receives. */
+  domains: readonly string[];
+  softBounceLimit: number;
+  keepDays: number;
+  sesTopicArns: readonly string[] | null;
+  postmark: { user: string; password: string } | null;
 }
 
 export interface SendConfig {
@@ -153,7 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     unsubscribeSecret: e.UNSUBSCRIBE_SECRET,
     // Only when something receives it: advertising a mailto nobody reads fails readers silently.
-    unsubscribeMailtoDomain: e.UNSUBSCRIBE_MAILTO_DOMAIN ?? null,
+    unsubscribeMailtoDomain:
+      e.UNSUBSCRIBE_MAILTO_DOMAIN ?? (e.INBOUND_SMTP_PORT !== undefined ? (e.BOUNCE_DOMAIN ?? null) : null),
     unsubscribeRateLimit: e.UNSUBSCRIBE_RATE_LIMIT,
     trustedProxies: e.TRUST_PROXY ? list(e.TRUST_PROXY) : [],
     redisUrl: e.REDIS_URL,
@@ -182,6 +229,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dkim: dkimSettings(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       lockMs: e.SEND_LOCK_MS,
+    }),
+    inbound: Object.freeze({
+      smtp:
+        e.INBOUND_SMTP_PORT === undefined
+          ? null
+          : {
+              port: e.INBOUND_SMTP_PORT,
+              host: e.INBOUND_SMTP_HOST,
+              maxBytes: e.INBOUND_MAX_BYTES,
+              maxClients: e.INBOUND_MAX_CLIENTS,
+              tls:
+                e.INBOUND_TLS_KEY && e.INBOUND_TLS_CERT
+                  ? { key: e.INBOUND_TLS_KEY, cert: e.INBOUND_TLS_CERT }
+                  : null,
+            },
+      imap: e.BOUNCE_IMAP_URL
+        ? {
+            url: e.BOUNCE_IMAP_URL,
+            intervalMs: e.BOUNCE_IMAP_INTERVAL_MS,
+            doneMailbox: e.BOUNCE_IMAP_DONE_MAILBOX,
+          }
+        : null,
+      domains: [
+        ...new Set(
+          [e.BOUNCE_DOMAIN, e.UNSUBSCRIBE_MAILTO_DOMAIN]
+            .filter((d): d is string => !!d)
+            .map((d) => d.toLowerCase()),
+        ),
+      ],
+      softBounceLimit: e.SOFT_BOUNCE_LIMIT,
+      keepDays: e.BOUNCE_KEEP_DAYS,
+      sesTopicArns: e.SES_SNS_TOPIC_ARNS
+        ? e.SES_SNS_TOPIC_ARNS.split(',')
+            .map((a) => a.trim())
+            .filter(Boolean)
+        : null,
+      postmark:
+        e.POSTMARK_WEBHOOK_USER && e.POSTMARK_WEBHOOK_PASSWORD
+          ? { user: e.POSTMARK_WEBHOOK_USER, password: e.POSTMARK_WEBHOOK_PASSWORD }
+          : null,
     }),
   });
 }

@@ -184,6 +184,48 @@ export async function recordComplaint(
   await closeMembership(db, who, 'complained', ['active', 'unsubscribed'], o);
 }
 
+/**
+ * What came back about an address, wherever the reader is: a hard bounce (or soft ones in a row)
+ * marks every active membership bounced; a complaint marks every membership complained (they asked
+ * for no more mail from us at all); either way the address is suppressed. Returns the lists closed.
+ */
+export async function closeEverywhere(
+  db: Db,
+  o: {
+    subscriberId: number;
+    emailNormalized: string;
+    campaignId: string | null;
+    kind: 'bounced' | 'complained';
+    reason: string;
+    detail: string;
+    source: string;
+  },
+): Promise<number> {
+  const from: MembershipStatus[] = o.kind === 'bounced' ? ['active'] : ['active', 'unsubscribed'];
+  const closed = await inTransaction(db, async (trx) => {
+    await suppress(trx, o.emailNormalized, o.reason, o.detail.slice(0, 500), {
+      source: o.source,
+      campaignId: o.campaignId,
+    });
+    const lists = await membershipsInStatus(trx, o.subscriberId, from);
+    for (const m of lists)
+      await transitionMembership(trx, m.list_id, o.subscriberId, [m.status], o.kind, o.source);
+    await insertEvents(
+      trx,
+      (lists.length ? lists.map((m) => m.list_id) : [null]).map((listId) => ({
+        type: o.kind,
+        list_id: listId,
+        subscriber_id: o.subscriberId,
+        campaign_id: o.campaignId,
+        reason: `${o.source}: ${o.detail}`.slice(0, 200),
+      })),
+    );
+    return lists.length;
+  });
+  countMembershipChange(o.kind);
+  return closed;
+}
+
 /** Suppression, membership status and event of a bounce or a complaint, in one transaction. */
 async function closeMembership(
   db: Db,
@@ -209,6 +251,30 @@ async function closeMembership(
     ]);
   });
   countMembershipChange(kind);
+}
+
+/** An operator suppresses an address by hand (a reader's request by phone, a known trap). Logged. */
+export async function suppressByHand(
+  db: Db,
+  emailNormalized: string,
+  detail: string,
+  by: string,
+): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const added = await suppress(trx, emailNormalized, 'manual', detail.slice(0, 500), { source: by });
+    if (added) {
+      const [sub] = await subscribersByNormalized(trx, [emailNormalized]);
+      await insertEvents(trx, [
+        {
+          type: 'suppressed',
+          list_id: null,
+          subscriber_id: sub?.id ?? null,
+          reason: `${by}: ${detail}`.slice(0, 200),
+        },
+      ]);
+    }
+    return added;
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
 import { NumeroError } from '../errors.ts';
 import { registerAudience } from './audience.ts';
+import { registerBounces } from './bounces.ts';
 import { registerCheck } from './check.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerPreview } from './preview.ts';
@@ -33,6 +34,7 @@ registerServe(program, getConfig);
 registerSend(program, getConfig);
 registerDoctor(program, getConfig);
 registerStore(program, getConfig);
+registerBounces(program, getConfig);
 
 try {
   await program.parseAsync(process.argv);

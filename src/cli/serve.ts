@@ -35,10 +35,15 @@ export function registerServe(program: Command, config: () => Config): void {
         host: opts.host,
         log,
       });
+      // The bounce listener (and IMAP poller) run inside serve when INBOUND_SMTP_PORT is set.
+      const { startInbound } = await import('../events/start.ts');
+      const inbound = cfg.inbound.smtp ? await startInbound(cfg, store, log) : null;
+      if (inbound) console.log(inbound.description);
       console.log(
         `numero serve on ${server.url}/ (database ${store.description}; PUBLIC_URL ${cfg.publicUrl}; ops ${cfg.opsToken ? `at ${server.url}/ops` : 'off: set OPS_TOKEN'})`,
       );
       await untilStopped();
+      await inbound?.stop();
       await server.close();
       await store.close();
       await redis?.stop();

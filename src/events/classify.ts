@@ -27,6 +27,8 @@ export interface BounceReport {
   subscriber: string | null;
   /** The delivery id from the returned original's Message-ID, when the subscriber is not known. */
   delivery: string | null;
+  /** The returned original's Message-ID: matched against the ledger, it names the delivery for sure. */
+  messageId: string | null;
 }
 
 export interface ClassifyOptions {
@@ -43,7 +45,7 @@ const ADDRESS =
 export function classifyMessage(raw: Buffer | string, opts: ClassifyOptions = {}): BounceReport[] {
   const root = parseMime(raw);
   const parts = allParts(root);
-  const ids = identify(root, parts, opts.recipients ?? []);
+  const ids = { ...identify(root, parts, opts.recipients ?? []), messageId: originalMessageId(root, parts) };
   const base: BounceReport = { ...ids, kind: 'unknown', diagnostic: null, status: null, recipient: null };
 
   const feedback = parts.find((p) => p.type === 'message/feedback-report');
@@ -62,10 +64,11 @@ export function classifyMessage(raw: Buffer | string, opts: ClassifyOptions = {}
   return [{ ...base, kind: 'unknown' }];
 }
 
-type Ids = Pick<BounceReport, 'campaign' | 'subscriber' | 'delivery'>;
+type Found = Omit<Ids, 'messageId'>;
+type Ids = Pick<BounceReport, 'campaign' | 'subscriber' | 'delivery' | 'messageId'>;
 
 /** Campaign and subscriber: the VERP address first, then the returned original's own headers. */
-function identify(root: MimePart, parts: MimePart[], recipients: readonly string[]): Ids {
+function identify(root: MimePart, parts: MimePart[], recipients: readonly string[]): Found {
   const candidates = [
     ...recipients,
     ...['delivered-to', 'x-original-to', 'envelope-to', 'to'].map((h) => header(root, h) ?? ''),
@@ -97,6 +100,20 @@ function identify(root: MimePart, parts: MimePart[], recipients: readonly string
     if (m) return { campaign: m[1] ?? null, subscriber: m[2] ?? null, delivery: null };
   }
   return { campaign: null, subscriber: null, delivery: null };
+}
+
+/** The Message-ID of the message that came back (the first embedded message or header block that has one). */
+function originalMessageId(root: MimePart, parts: MimePart[]): string | null {
+  for (const p of parts) {
+    if (p === root || !p.headers.size) continue;
+    const id = header(p, 'message-id');
+    if (id && /^<[^<>\s]+>$/.test(id)) return id;
+  }
+  const xid = parts
+    .filter((p) => p.type === 'message/delivery-status')
+    .map((p) => /X-Original-Message-ID:\s*(<[^<>\s]+>)/i.exec(textOf(p))?.[1])
+    .find(Boolean);
+  return xid ?? null;
 }
 
 function addressIn(value: string | undefined): string | null {

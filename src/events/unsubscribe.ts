@@ -1,15 +1,15 @@
 import { unsubscribe } from '../audience/membership.ts';
 import { isTestClaims, verifyUnsubscribeToken } from '../audience/unsubscribe-token.ts';
-import type { Store } from '../store/db.ts';
+import type { Db } from '../store/audience.ts';
 
 /**
- * A message received for `unsubscribe+TOKEN@…` (the mailto: of List-Unsubscribe). The inbound SMTP
- * listener of a later stage calls this with the envelope recipients; a recipient whose token does
+ * A message received for `unsubscribe+TOKEN@…` (the mailto: of List-Unsubscribe). The inbound
+ * pipeline calls this with the envelope recipients; a recipient whose token does
  * not verify is ignored. The change itself is the membership module's unsubscribe. Returns how
  * many valid unsubscribe requests the message carried.
  */
 export async function handleUnsubscribeMail(
-  store: Store,
+  db: Db,
   secret: string,
   recipients: readonly string[],
 ): Promise<number> {
@@ -18,7 +18,7 @@ export async function handleUnsubscribeMail(
     const m = /^unsubscribe\+([^@]+)@/i.exec(rcpt.trim());
     const claims = m?.[1] ? verifyUnsubscribeToken(m[1], secret) : null;
     if (!claims || isTestClaims(claims)) continue; // a test copy's link changes nothing
-    await unsubscribe(store.db, claims, 'mailto');
+    await unsubscribe(db, claims, 'mailto');
     handled++;
   }
   return handled;

@@ -18,6 +18,9 @@ export const TABLES: ReadonlyArray<{ table: Table; key: string[]; page: number }
   { table: 'suppressions', key: ['email_normalized'], page: 1000 },
   { table: 'events', key: ['id'], page: 1000 },
   { table: 'deliveries', key: ['id'], page: 1000 },
+  // Raw messages are up to a few hundred KB each.
+  { table: 'inbound_messages', key: ['id'], page: 50 },
+  { table: 'bounce_reports', key: ['id'], page: 1000 },
 ];
 
 export type CopyCounts = Record<Table, number>;
@@ -67,7 +70,15 @@ export async function copyStore(
       }
       if (to.dialect === 'postgres') {
         // Rows came with their ids: the sequences must start after them, or the next insert collides.
-        for (const table of ['lists', 'subscribers', 'campaigns', 'events', 'deliveries']) {
+        for (const table of [
+          'lists',
+          'subscribers',
+          'campaigns',
+          'events',
+          'deliveries',
+          'inbound_messages',
+          'bounce_reports',
+        ]) {
           await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(
             dst,
           );

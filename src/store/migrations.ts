@@ -142,6 +142,48 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       // Addresses now compare without letter case (Jean@x.fr is jean@x.fr): see mergeCaseDuplicates.
       up: (db: Kysely<unknown>) => mergeCaseDuplicates(db as Kysely<Database>),
     },
+    '006_inbound': {
+      async up(db: Kysely<unknown>) {
+        // Every message that came back (DSN, ARF, auto-reply, mailto unsubscribe, webhook event),
+        // once: the digest is unique, so a second copy changes nothing.
+        await autoId(db, 'inbound_messages')
+          .addColumn('digest', 'text', (c) => c.notNull().unique())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('headers', 'text', (c) => c.notNull())
+          .addColumn('summary', 'text', (c) => c.notNull())
+          /** The raw message, base64, kept BOUNCE_KEEP_DAYS then cleared. */
+          .addColumn('raw', 'text')
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('inbound_received')
+          .on('inbound_messages')
+          .column('received_at')
+          .execute();
+        // What each message said about each recipient, and what numero did about it.
+        await autoId(db, 'bounce_reports')
+          .addColumn('inbound_id', 'integer', (c) => c.notNull().references('inbound_messages.id'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('recipient', 'text')
+          .addColumn('status', 'text')
+          .addColumn('diagnostic', 'text')
+          .addColumn('campaign_id', 'integer')
+          .addColumn('subscriber_id', 'integer')
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('bounce_reports_campaign')
+          .on('bounce_reports')
+          .columns(['campaign_id', 'kind', 'subscriber_id'])
+          .execute();
+        await db.schema
+          .createIndex('bounce_reports_subscriber')
+          .on('bounce_reports')
+          .columns(['subscriber_id', 'kind', 'campaign_id'])
+          .execute();
+      },
+    },
   };
 }
 

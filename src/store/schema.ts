@@ -126,6 +126,38 @@ export interface DeliveriesTable {
   updated_at: string;
 }
 
+/** A message that came back, recorded once (see src/events/). */
+export interface InboundMessagesTable {
+  id: Generated<number>;
+  /** sha256 of the raw message (or of the provider's event id): a second copy is recognised. */
+  digest: string;
+  /** smtp, imap, ses, postmark, file… */
+  source: string;
+  /** The top-level header block, at most 16 KB. */
+  headers: string;
+  /** JSON: what the classifier said, per recipient. */
+  summary: string;
+  /** base64 of the raw message, cleared after BOUNCE_KEEP_DAYS. */
+  raw: string | null;
+  received_at: string;
+}
+
+export const BOUNCE_KINDS = ['hard', 'soft', 'policy', 'complaint', 'autoreply', 'unknown'] as const;
+
+export interface BounceReportsTable {
+  id: Generated<number>;
+  inbound_id: number;
+  kind: (typeof BOUNCE_KINDS)[number];
+  recipient: string | null;
+  status: string | null;
+  diagnostic: string | null;
+  campaign_id: number | null;
+  subscriber_id: number | null;
+  /** What numero did: suppressed, counted, logged, ignored (why)… */
+  action: string;
+  created_at: string;
+}
+
 export interface Database {
   campaigns: CampaignsTable;
   deliveries: DeliveriesTable;
@@ -134,6 +166,8 @@ export interface Database {
   memberships: MembershipsTable;
   suppressions: SuppressionsTable;
   events: EventsTable;
+  inbound_messages: InboundMessagesTable;
+  bounce_reports: BounceReportsTable;
 }
 
 export const now = (): string => new Date().toISOString();

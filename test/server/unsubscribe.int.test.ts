@@ -130,13 +130,15 @@ describe.each(BACKENDS)('unsubscribe through the real server on %s', (backend) =
 
   it('processes a mailto: unsubscribe and ignores a forged one', async () => {
     expect(
-      await handleUnsubscribeMail(t.store, SECRET, [
+      await handleUnsubscribeMail(t.store.db, SECRET, [
         `unsubscribe+${token.slice(0, -2)}xx@lettre.example.org`,
       ]),
     ).toBe(0);
     expect(await status()).toBe('active');
     expect(
-      await handleUnsubscribeMail(t.store, SECRET, [`Unsubscribe+${token.toUpperCase()}@lettre.example.org`]),
+      await handleUnsubscribeMail(t.store.db, SECRET, [
+        `Unsubscribe+${token.toUpperCase()}@lettre.example.org`,
+      ]),
     ).toBe(1);
     expect(await status()).toBe('unsubscribed');
     expect(await events()).toEqual([['unsubscribed', 'mailto', '7']]);

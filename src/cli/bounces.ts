@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import type { Config } from '../config.ts';
+import { NumeroError } from '../errors.ts';
+import { requireAddress } from './output.ts';
+
+/**
+ * What comes back: `numero bounces classify|process FILE…`, `numero inbound` (the SMTP listener and
+ * the IMAP poller), and `numero suppressions list|add|remove`.
+ */
+export function registerBounces(program: Command, config: () => Config): void {
+  const bounces = program
+    .command('bounces')
+    .description('bounces, complaints and auto-replies: classify and process messages');
+  bounces
+    .command('classify')
+    .description(
+      'print one JSON line per recipient each message reports on (kind, recipient, status, campaign, subscriber)',
+    )
+    .argument('<files...>', 'raw messages (.eml)')
+    .action(async (files: string[]) => {
+      const { classifyMessage } = await import('../events/classify.ts');
+      for (const file of files) {
+        const raw = readMessage(file);
+        for (const r of classifyMessage(raw)) {
+          const { kind, recipient, status, campaign, subscriber } = r;
+          console.log(JSON.stringify({ file, kind, recipient, status, campaign, subscriber }));
+        }
+      }
+    });
+  bounces
+    .command('process')
+    .description('run messages through the actions (suppress, count, pause), as if they had arrived')
+    .argument('<files...>', 'raw messages (.eml)')
+    .action(async (files: string[]) => {
+      const cfg = config();
+      const { openStore } = await import('../store/db.ts');
+      const { processInbound } = await import('../events/pipeline.ts');
+      const { inboundSettings } = await import('../events/start.ts');
+      const store = await openStore(cfg);
+      try {
+        for (const file of files) {
+          const r = await processInbound(
+            store,
+            { raw: readMessage(file), source: 'file' },
+            inboundSettings(cfg),
+          );
+          if (r.duplicate) {
+            console.log(`${file}: already processed (same message), nothing changed`);
+            continue;
+          }
+          for (const x of r.reports)
+            console.log(`${file}: ${x.kind} ${x.recipient ?? '-'} ${x.status ?? ''}: ${x.action}`);
+          if (r.unsubscribed) console.log(`${file}: ${r.unsubscribed} unsubscribe request(s)`);
+          for (const p of r.paused) console.log(`${file}: ${p}`);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('inbound')
+    .description(
+      'receive bounces, complaints and mailto unsubscribes: the SMTP listener (INBOUND_SMTP_PORT) and the IMAP poller (BOUNCE_IMAP_URL)',
+    )
+    .action(async () => {
+      const cfg = config();
+      if (!cfg.inbound.smtp && !cfg.inbound.imap)
+        throw new NumeroError(
+          'USAGE',
+          'numero inbound needs INBOUND_SMTP_PORT (a listener) or BOUNCE_IMAP_URL (a mailbox to poll)',
+        );
+      const { createLogger } = await import('../_shared/log.ts');
+      const { openStore } = await import('../store/db.ts');
+      const { untilStopped } = await import('../runtime/signals.ts');
+      const { startInbound } = await import('../events/start.ts');
+      const log = createLogger('numero-inbound', cfg.logLevel);
+      const store = await openStore(cfg);
+      const inbound = await startInbound(cfg, store, log);
+      console.log(inbound.description);
+      await untilStopped();
+      await inbound.stop();
+      await store.close();
+      process.exit(0);
+    });
+
+  const sup = program.commands.find((c) => c.name() === 'suppressions');
+  if (!sup) throw new Error('register the audience commands first');
+  sup
+    .command('list')
+    .description('the suppressed addresses, newest first, with reason and source')
+    .option('-s, --search <text>', 'only addresses containing this')
+    .option('-n, --limit <n>', 'at most this many', '100')
+    .action(async (opts: { search?: string; limit: string }) => {
+      const { openStore } = await import('../store/db.ts');
+      const { suppressionsPage } = await import('../store/audience.ts');
+      const store = await openStore(config());
+      try {
+        const rows = await suppressionsPage(store.db, {
+          search: opts.search,
+          limit: Math.max(1, Number(opts.limit) || 100),
+        });
+        if (!rows.length) console.log('no suppressed address');
+        for (const r of rows)
+          console.log(
+            [r.created_at.slice(0, 19), r.email_normalized, r.reason, r.source ?? '', r.detail ?? ''].join(
+              '  ',
+            ),
+          );
+      } finally {
+        await store.close();
+      }
+    });
+  sup
+    .command('add')
+    .description('suppress an address by hand: never sent to again, on any list (logged)')
+    .argument('<email>')
+    .option('-d, --detail <text>', 'why', 'added by hand')
+    .action(async (email: string, opts: { detail: string }) => {
+      const parsed = requireAddress(email);
+      const { openStore } = await import('../store/db.ts');
+      const { suppressByHand } = await import('../audience/membership.ts');
+      const store = await openStore(config());
+      try {
+        const added = await suppressByHand(store.db, parsed.normalized, opts.detail, 'cli');
+        console.log(
+          added ? `${parsed.normalized} suppressed` : `${parsed.normalized} was already suppressed`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+  sup
+    .command('remove')
+    .description(
+      'lift a suppression (logged): the address may be sent to again; the lists it had closed reopen',
+    )
+    .argument('<email>')
+    .action(async (email: string) => {
+      const parsed = requireAddress(email);
+      const { openStore } = await import('../store/db.ts');
+      const { unsuppress } = await import('../audience/membership.ts');
+      const store = await openStore(config());
+      try {
+        const lifted = await unsuppress(store.db, parsed.normalized, 'cli');
+        console.log(
+          lifted
+            ? `${parsed.normalized}: suppression lifted (logged)`
+            : `${parsed.normalized} was not suppressed`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+function readMessage(file: string): Buffer {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile())
+    throw new NumeroError('USAGE', `${file}: no such file`);
+  return fs.readFileSync(file);
+}

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerDataStream,
+  type SMTPServerSession,
+} from 'smtp-server';
+import { isOutage } from '../_shared/outage.ts';
+import type { Store } from '../store/db.ts';
+import { type InboundSettings, processInbound } from './pipeline.ts';
+
+/**
+ * `numero inbound`: the MX of the bounce domain. It takes mail for `bounces+CAMPAIGN.SUBSCRIBER@`
+ * and `unsubscribe+TOKEN@` at numero's own domains and nothing else (550 5.7.1 at RCPT: never an
+ * open relay), bounds sizes and connections, offers STARTTLS with a certificate, and hands each
+ * message to the pipeline. When the database is away it answers 451, so the sender retries later:
+ * nothing that came back is lost.
+ */
+
+export interface InboundSmtpOptions {
+  store: Store;
+  settings: InboundSettings;
+  host: string;
+  port: number;
+  domains: readonly string[];
+  maxBytes: number;
+  maxClients: number;
+  tls: { key: string; cert: string } | null;
+  log: Logger;
+}
+
+export interface InboundSmtp {
+  port: number;
+  close(): Promise<void>;
+}
+
+const VERP_LOCAL = /^bounces\+\d{1,12}\.\d{1,12}$/;
+const UNSUBSCRIBE_LOCAL = /^unsubscribe\+[a-z0-9.]{1,100}$/;
+const MAX_RECIPIENTS = 50;
+
+/** Whether numero receives mail for this address. */
+export function acceptsRecipient(address: string, domains: readonly string[]): boolean {
+  const a = address.trim().toLowerCase();
+  const at = a.lastIndexOf('@');
+  if (at < 0) return false;
+  const local = a.slice(0, at);
+  return domains.includes(a.slice(at + 1)) && (VERP_LOCAL.test(local) || UNSUBSCRIBE_LOCAL.test(local));
+}
+
+type Callback = (err?: Error | null) => void;
+
+function smtpError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+export async function startInboundSmtp(o: InboundSmtpOptions): Promise<InboundSmtp> {
+  if (!o.domains.length) {
+    throw new Error(
+      'the inbound listener needs BOUNCE_DOMAIN (or UNSUBSCRIBE_MAILTO_DOMAIN): the domain it receives mail for',
+    );
+  }
+  const server = new SMTPServer({
+    name: o.domains[0],
+    banner: 'numero inbound: bounces and unsubscribe requests only',
+    size: o.maxBytes,
+    maxClients: o.maxClients,
+    authOptional: true,
+    disabledCommands: o.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(o.tls ? { key: fs.readFileSync(o.tls.key), cert: fs.readFileSync(o.tls.cert) } : {}),
+    logger: false,
+    socketTimeout: 60_000,
+    closeTimeout: 5_000,
+    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback) {
+      if (session.envelope.rcptTo.length >= MAX_RECIPIENTS)
+        return cb(smtpError(452, '4.5.3 Too many recipients'));
+      if (!acceptsRecipient(address.address, o.domains))
+        return cb(
+          smtpError(550, '5.7.1 Relaying denied: this server only takes bounces and unsubscribe requests'),
+        );
+      cb();
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: Callback) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= o.maxBytes) chunks.push(c);
+      });
+      stream.on('end', () => {
+        if (stream.sizeExceeded || size > o.maxBytes)
+          return cb(smtpError(552, `5.3.4 Message too big: at most ${o.maxBytes} bytes`));
+        const recipients = session.envelope.rcptTo.map((r) => r.address);
+        processInbound(o.store, { raw: Buffer.concat(chunks), source: 'smtp', recipients }, o.settings).then(
+          (r) => {
+            o.log.info(
+              {
+                duplicate: r.duplicate,
+                reports: r.reports.map((x) => ({ kind: x.kind, recipient: x.recipient, action: x.action })),
+                unsubscribed: r.unsubscribed,
+                paused: r.paused,
+              },
+              'inbound message handled',
+            );
+            cb();
+          },
+          (e: unknown) => {
+            // Never lose what came back: the sending MTA keeps it and tries again.
+            o.log.warn(
+              { err: (e as Error).message, outage: isOutage(e) },
+              'inbound message not handled: 451, the sender will retry',
+            );
+            cb(smtpError(451, '4.3.0 Temporary failure, please try again later'));
+          },
+        );
+      });
+    },
+  });
+  server.on('error', (e) => o.log.warn({ err: e.message }, 'inbound SMTP connection error'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  o.log.info({ host: o.host, port, domains: o.domains, starttls: !!o.tls }, 'inbound SMTP listening');
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

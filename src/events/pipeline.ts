@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { closeEverywhere, inTransaction } from '../audience/membership.ts';
+import { type Db, subscriberById, subscribersByNormalized } from '../store/audience.ts';
+import type { Store } from '../store/db.ts';
+import { now } from '../store/schema.ts';
+import { type BounceReport, classifyMessage } from './classify.ts';
+import { pauseOnBadSignals } from './thresholds.ts';
+import { handleUnsubscribeMail } from './unsubscribe.ts';
+
+/**
+ * The one way in for everything that comes back, whichever door it came through (the inbound SMTP
+ * listener, the IMAP poller, a provider's webhook, `numero bounces process`): record the message
+ * once, classify it, act through the membership module, and pause a campaign that readers complain
+ * about or that bounces too much. One transaction: a message is either fully handled or not at all,
+ * and a second copy (same bytes) changes nothing.
+ */
+
+export interface InboundSettings {
+  /** Verifies `unsubscribe+TOKEN@` recipients; without it, mailto unsubscribes are ignored. */
+  unsubscribeSecret?: string | undefined;
+  /** Soft bounces in a row (across campaigns) that suppress an address. */
+  softBounceLimit: number;
+  /** Raw messages older than this are cleared. */
+  keepDays: number;
+}
+
+export interface InboundInput {
+  raw: Buffer;
+  /** smtp, imap, ses, postmark, file… */
+  source: string;
+  /** Envelope recipients, when the door knows them (SMTP RCPT TO). */
+  recipients?: readonly string[];
+  /** A provider's own event id: the same event delivered twice is recognised by it. */
+  eventId?: string;
+  /** A provider's verdict, when it already classified the event (webhooks). */
+  reports?: BounceReport[];
+}
+
+export type Handled = BounceReport & { action: string; subscriberId: number | null };
+
+export interface InboundOutcome {
+  duplicate: boolean;
+  reports: Handled[];
+  unsubscribed: number;
+  /** Campaigns paused because of what this message reported, with the reason. */
+  paused: string[];
+}
+
+export async function processInbound(
+  store: Store,
+  input: InboundInput,
+  settings: InboundSettings,
+): Promise<InboundOutcome> {
+  const digest = createHash('sha256')
+    .update(input.eventId ? `${input.source}:${input.eventId}` : input.raw)
+    .digest('hex');
+  const reports = input.reports ?? classifyMessage(input.raw, { recipients: input.recipients ?? [] });
+  const outcome = await inTransaction(store.db, async (trx) => {
+    const inserted = await trx
+      .insertInto('inbound_messages')
+      .values({
+        digest,
+        source: input.source,
+        headers: headerBlock(input.raw),
+        summary: JSON.stringify(
+          reports.map(({ kind, recipient, status, campaign, subscriber }) => ({
+            kind,
+            recipient,
+            status,
+            campaign,
+            subscriber,
+          })),
+        ),
+        raw: input.raw.toString('base64'),
+        received_at: now(),
+      })
+      .onConflict((oc) => oc.column('digest').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return { duplicate: true, reports: [], unsubscribed: 0, paused: [] } as InboundOutcome;
+
+    // An auto-reply or a bounce that reached the unsubscribe address is not the reader's request.
+    const isRequest = reports.every((r) => r.kind === 'unknown');
+    const unsubscribed =
+      isRequest && settings.unsubscribeSecret && input.recipients?.length
+        ? await handleUnsubscribeMail(trx, settings.unsubscribeSecret, input.recipients)
+        : 0;
+    const handled: Handled[] = [];
+    for (const r of reports) handled.push(await act(trx, inserted.id, r, input.source, settings));
+    return { duplicate: false, reports: handled, unsubscribed, paused: [] } as InboundOutcome;
+  });
+  if (outcome.duplicate) return outcome;
+  const campaigns = new Set(
+    outcome.reports.filter((r) => r.kind === 'hard' || r.kind === 'complaint').map((r) => Number(r.campaign)),
+  );
+  for (const id of campaigns) {
+    if (!Number.isInteger(id)) continue;
+    const reason = await pauseOnBadSignals(store.db, id);
+    if (reason) outcome.paused.push(reason);
+  }
+  await store.db
+    .updateTable('inbound_messages')
+    .set({ raw: null })
+    .where('received_at', '<', new Date(Date.now() - settings.keepDays * 86_400_000).toISOString())
+    .where('raw', 'is not', null)
+    .execute();
+  return outcome;
+}
+
+/** Who the report is about, for sure: the ledger's Message-ID, or the VERP ids with a matching address. */
+async function resolve(
+  db: Db,
+  r: BounceReport,
+): Promise<{ subscriberId: number; email: string; campaignId: number | null } | { ignored: string }> {
+  if (r.messageId) {
+    const d = await db
+      .selectFrom('deliveries')
+      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      .select(['deliveries.campaign_id', 'deliveries.subscriber_id', 'subscribers.email_normalized'])
+      .where('deliveries.message_id', '=', r.messageId)
+      .executeTakeFirst();
+    if (d) {
+      if (r.recipient && r.recipient !== d.email_normalized && r.kind !== 'complaint')
+        return { ignored: `ignored: reports ${r.recipient}, but ${r.messageId} went to another reader` };
+      return { subscriberId: d.subscriber_id, email: d.email_normalized, campaignId: d.campaign_id };
+    }
+  }
+  const campaignId = r.campaign && /^\d+$/.test(r.campaign) ? Number(r.campaign) : null;
+  if (r.subscriber && /^\d+$/.test(r.subscriber)) {
+    const s = await subscriberById(db, Number(r.subscriber));
+    if (!s) return { ignored: `ignored: no subscriber ${r.subscriber}` };
+    // The return path is not signed: the report must name the same reader, or it changes nothing.
+    if (!r.recipient) return { ignored: 'ignored: names no recipient to check the return path against' };
+    if (r.recipient !== s.email_normalized)
+      return { ignored: `ignored: reports ${r.recipient}, but the return path names another reader` };
+    return { subscriberId: s.id, email: s.email_normalized, campaignId };
+  }
+  if (r.recipient) {
+    const [s] = await subscribersByNormalized(db, [r.recipient]);
+    if (s) return { subscriberId: s.id, email: s.email_normalized, campaignId };
+    return { ignored: `ignored: ${r.recipient} is not a reader` };
+  }
+  return { ignored: 'ignored: names no reader' };
+}
+
+async function act(
+  trx: Db,
+  inboundId: number,
+  r: BounceReport,
+  source: string,
+  settings: InboundSettings,
+): Promise<Handled> {
+  let action = 'logged';
+  let subscriberId: number | null = null;
+  let campaignId: number | null = r.campaign && /^\d+$/.test(r.campaign) ? Number(r.campaign) : null;
+  if (r.kind !== 'autoreply' && r.kind !== 'unknown') {
+    const who = await resolve(trx, r);
+    if ('ignored' in who) action = who.ignored;
+    else {
+      subscriberId = who.subscriberId;
+      campaignId = who.campaignId ?? campaignId;
+      const detail = [r.status, r.diagnostic].filter(Boolean).join(' ').slice(0, 300) || r.kind;
+      const base = {
+        subscriberId: who.subscriberId,
+        emailNormalized: who.email,
+        campaignId: campaignId === null ? null : String(campaignId),
+        source: `${source} ${r.kind === 'complaint' ? 'complaint' : 'bounce'}`,
+      };
+      if (r.kind === 'hard') {
+        const n = await closeEverywhere(trx, { ...base, kind: 'bounced', reason: 'bounced', detail });
+        action = `suppressed; bounced on ${n} list(s)`;
+      } else if (r.kind === 'complaint') {
+        const n = await closeEverywhere(trx, { ...base, kind: 'complained', reason: 'complained', detail });
+        action = `suppressed; complained on ${n} list(s)`;
+      } else if (r.kind === 'policy') {
+        action = 'counted against the campaign (a policy rejection: the sender’s problem, not the reader’s)';
+      } else {
+        const inARow = campaignId === null ? 1 : await softInARow(trx, who.subscriberId, campaignId);
+        if (inARow >= settings.softBounceLimit) {
+          const n = await closeEverywhere(trx, {
+            ...base,
+            kind: 'bounced',
+            reason: 'bounced',
+            detail: `${inARow} soft bounces in a row, the last: ${detail}`,
+          });
+          action = `suppressed after ${inARow} soft bounces in a row; bounced on ${n} list(s)`;
+        } else action = `counted (${inARow} soft bounce(s) in a row of ${settings.softBounceLimit})`;
+      }
+    }
+  }
+  await trx
+    .insertInto('bounce_reports')
+    .values({
+      inbound_id: inboundId,
+      kind: r.kind,
+      recipient: r.recipient,
+      status: r.status,
+      diagnostic: r.diagnostic?.slice(0, 500) ?? null,
+      campaign_id: campaignId,
+      subscriber_id: subscriberId,
+      action,
+      created_at: now(),
+    })
+    .execute();
+  return { ...r, campaign: campaignId === null ? r.campaign : String(campaignId), action, subscriberId };
+}
+
+/**
+ * Soft bounces in a row: walking back from the newest campaign this reader was sent, each one that
+ * soft-bounced (this one included) counts, and the first that did not ends the run: a later
+ * delivery that came back clean resets the count.
+ */
+async function softInARow(db: Db, subscriberId: number, campaignId: number): Promise<number> {
+  const sent = await db
+    .selectFrom('deliveries')
+    .select('campaign_id')
+    .where('subscriber_id', '=', subscriberId)
+    .where('status', '=', 'sent')
+    .orderBy('campaign_id', 'desc')
+    .limit(50)
+    .execute();
+  const soft = new Set(
+    (
+      await db
+        .selectFrom('bounce_reports')
+        .select('campaign_id')
+        .where('subscriber_id', '=', subscriberId)
+        .where('kind', '=', 'soft')
+        .execute()
+    ).map((r) => r.campaign_id),
+  );
+  soft.add(campaignId);
+  const order = sent.map((s) => s.campaign_id);
+  if (!order.includes(campaignId)) order.unshift(campaignId);
+  let n = 0;
+  for (const c of order) {
+    if (!soft.has(c)) break;
+    n++;
+  }
+  return n;
+}
+
+function headerBlock(raw: Buffer): string {
+  const text = raw.subarray(0, 64 * 1024).toString('utf8');
+  const end = text.search(/\r?\n\r?\n/);
+  return (end < 0 ? text : text.slice(0, end)).slice(0, 16 * 1024);
+}
