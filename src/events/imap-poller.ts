@@ -60,7 +60,7 @@ export async function pollMailboxOnce(o: PollOptions): Promise<PollResult> {
     auth: { user: t.user, pass: t.pass },
     logger: false,
     // Plain imap:// is for loopback; anything else must be imaps:// or upgrade with STARTTLS.
-    doSTARTTLS: t.secure ? undefined : t.host === '127.0.0.1' || t.host === 'localhost' ? false : true,
+    doSTARTTLS: t.secure ? undefined : !(t.host === '127.0.0.1' || t.host === 'localhost'),
   });
   client.on('error', (e: Error) => o.log.warn({ err: e.message }, 'imap connection error'));
   const result: PollResult = { read: 0, handled: 0, duplicates: 0, left: 0 };
