@@ -149,7 +149,8 @@ describe('bounces, complaints and mailto unsubscribes through the inbound SMTP l
       `From: ${r(5).email}\r\nTo: ${mailto?.[1]}\r\nSubject: unsubscribe\r\n\r\nunsubscribe\r\n`,
     );
 
-    const status = async (n: number, listId = h?.listId ?? 0) => membership(h?.store.db, listId, r(n).id);
+    const store = h.store;
+    const status = async (n: number, listId = h?.listId ?? 0) => membership(store.db, listId, r(n).id);
     expect(await status(1)).toBe('bounced');
     expect(await status(3)).toBe('bounced');
     expect(await status(2)).toBe('complained');
@@ -168,7 +169,8 @@ describe('bounces, complaints and mailto unsubscribes through the inbound SMTP l
     ]);
 
     // The same DSN again (a retrying MTA): recorded once, nothing more happens.
-    const events = async () => (await h?.store.db.selectFrom('events').select('id').execute()).length;
+    const db = h.store.db;
+    const events = async () => (await db.selectFrom('events').select('id').execute()).length;
     const before = await events();
     await deliver(msg(1).envelope.from, postfixDsn(msg(1), r(1).email));
     expect(await events()).toBe(before);
