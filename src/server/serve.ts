@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import type { Logger } from '../_shared/log.ts';
 import type { Config } from '../config.ts';
+import type { FetchText } from '../events/sns.ts';
+import { inboundSettings } from '../events/start.ts';
 import { bullCampaignQueue } from '../queue/campaign-queue.ts';
 import { campaignProviders } from '../store/campaigns.ts';
 import type { Store } from '../store/db.ts';
@@ -11,6 +13,7 @@ import { ledgerGauges, metricsRoutes } from './metrics.ts';
 import { opsApp } from './ops/app.ts';
 import { bullBoard } from './ops/queues.ts';
 import { publicApp } from './public/app.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export interface ServeOptions {
   config: Config;
@@ -21,6 +24,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   log: Logger;
+  /** How SNS certificates are fetched (tests give their own certificate). */
+  fetchText?: FetchText;
 }
 
 /**
@@ -64,6 +69,16 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
   app.route(
     '/',
     metricsRoutes({ extra: [gauges.registry], auth: ops.authority.require({ csrfField: false }) }),
+  );
+  app.route(
+    '/',
+    webhookRoutes({
+      store,
+      inbound: cfg.inbound,
+      settings: inboundSettings(cfg),
+      log: o.log,
+      ...(o.fetchText ? { fetchText: o.fetchText } : {}),
+    }),
   );
   app.route(
     '/',

@@ -1,0 +1,120 @@
+import { createVerify, X509Certificate } from 'node:crypto';
+
+/**
+ * Amazon SNS message signatures (how SES delivers bounce and complaint notifications over HTTPS):
+ * the fields SNS signs, in its order, verified against the signing certificate, whose URL must be
+ * an HTTPS address of an SNS host, or anyone could sign with a certificate of their own.
+ */
+
+export interface SnsMessage {
+  Type: 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
+  MessageId: string;
+  TopicArn: string;
+  Message: string;
+  Timestamp: string;
+  SignatureVersion: string;
+  Signature: string;
+  SigningCertURL: string;
+  Subject?: string;
+  Token?: string;
+  SubscribeURL?: string;
+}
+
+const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+
+/** Whether a URL is an SNS endpoint's (https, an sns.REGION.amazonaws.com host, default port). */
+export function isSnsUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (
+      u.protocol === 'https:' && SNS_HOST.test(u.hostname) && u.port === '' && !u.username && !u.password
+    );
+  } catch {
+    return false;
+  }
+}
+
+export function parseSnsMessage(body: string): SnsMessage | null {
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const str = (k: string) => (typeof m[k] === 'string' ? (m[k] as string) : undefined);
+  const type = str('Type');
+  if (type !== 'Notification' && type !== 'SubscriptionConfirmation' && type !== 'UnsubscribeConfirmation')
+    return null;
+  const need = [
+    'MessageId',
+    'TopicArn',
+    'Message',
+    'Timestamp',
+    'SignatureVersion',
+    'Signature',
+    'SigningCertURL',
+  ];
+  if (need.some((k) => str(k) === undefined)) return null;
+  return m as unknown as SnsMessage;
+}
+
+/** The string SNS signs for this message type (documented by AWS: name, newline, value, newline). */
+export function stringToSign(m: SnsMessage): string {
+  const keys =
+    m.Type === 'Notification'
+      ? [
+          'Message',
+          'MessageId',
+          ...(m.Subject !== undefined ? ['Subject'] : []),
+          'Timestamp',
+          'TopicArn',
+          'Type',
+        ]
+      : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+  return keys.map((k) => `${k}\n${(m as unknown as Record<string, string>)[k] ?? ''}\n`).join('');
+}
+
+export type FetchText = (url: string) => Promise<string>;
+
+/** Fetches over HTTPS, SNS hosts only. */
+export const fetchFromSns: FetchText = async (url) => {
+  if (!isSnsUrl(url)) throw new Error(`not an SNS URL: ${url.slice(0, 100)}`);
+  const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.text();
+};
+
+/**
+ * Verifies the signature; the certificate is fetched once per URL (SNS rotates it rarely). Returns
+ * why it fails, or null when it holds.
+ */
+export function snsVerifier(fetchText: FetchText = fetchFromSns) {
+  const certs = new Map<string, Promise<string>>();
+  return async (m: SnsMessage): Promise<string | null> => {
+    if (!isSnsUrl(m.SigningCertURL))
+      return 'SigningCertURL is not an https://sns.REGION.amazonaws.com address';
+    if (m.SignatureVersion !== '1' && m.SignatureVersion !== '2')
+      return `unknown SignatureVersion ${m.SignatureVersion}`;
+    let pem: string;
+    try {
+      let p = certs.get(m.SigningCertURL);
+      if (!p) {
+        p = fetchText(m.SigningCertURL);
+        certs.set(m.SigningCertURL, p);
+        p.catch(() => certs.delete(m.SigningCertURL));
+      }
+      pem = await p;
+      const cert = new X509Certificate(pem);
+      if (new Date(cert.validTo) < new Date()) return 'the signing certificate has expired';
+    } catch (e) {
+      return `signing certificate unavailable: ${(e as Error).message}`;
+    }
+    const verify = createVerify(m.SignatureVersion === '1' ? 'RSA-SHA1' : 'RSA-SHA256');
+    verify.update(stringToSign(m), 'utf8');
+    try {
+      return verify.verify(pem, m.Signature, 'base64') ? null : 'bad signature';
+    } catch {
+      return 'bad signature';
+    }
+  };
+}
