@@ -221,7 +221,7 @@ describe('provider webhooks on numero serve: SES through SNS, and Postmark', () 
     });
     const pm = {
       RecordType: 'Bounce',
-      ID: 4323372036854775807,
+      ID: 42,
       Type: 'HardBounce',
       TypeCode: 1,
       Email: 'fine@example.org',
