@@ -58,6 +58,7 @@ export async function compileIssue(issue: Issue, options: CompileOptions): Promi
     subject: issue.meta.subject,
     preheader: issue.meta.preheader,
     html: restoreMustaches(html),
-    text: renderText(view),
+    // html-to-text writes links as `text [url]`, with the URL's `{{` percent-encoded like the HTML's.
+    text: restoreMustaches(renderText(view)),
   };
 }

@@ -15,7 +15,13 @@ const ENTITIES: Record<string, string> = {
 
 export function restoreMustaches(html: string): string {
   return html
-    .replace(/%7B%7B(.*?)%7D%7D/g, (_m, inner: string) => `{{${safeDecode(inner)}}}`)
+    .replace(/%7B%7B(.*?)%7D%7D/g, (_m, inner: string, at: number, all: string) => {
+      const field = safeDecode(inner).trim();
+      // A field that is the whole URL (`{{unsubscribeUrl}}`) is a URL itself; one inside a URL
+      // (`?email={{email}}`) is a value: the `url` helper percent-encodes it, so `a+b@x` survives.
+      const startsUrl = /(=["']|\[|\()$/.test(all.slice(Math.max(0, at - 2), at));
+      return !startsUrl && /^[A-Za-z_][\w.]*$/.test(field) ? `{{url ${field}}}` : `{{${field}}}`;
+    })
     .replace(
       /\{\{([^{}]*)\}\}/g,
       (_m, inner: string) =>

@@ -25,12 +25,16 @@ function withHelpers(hbs: typeof Handlebars): typeof Handlebars {
   hbs.registerHelper('default', (value: unknown, fallback: unknown) =>
     value === undefined || value === null || value === '' ? fallback : value,
   );
+  // A merge field inside a URL (compile inserts it): the value percent-encoded, as a URL needs it.
+  hbs.registerHelper('url', (value: unknown) =>
+    value === undefined || value === null ? '' : encodeURIComponent(String(value)),
+  );
   return hbs;
 }
 
 const html = withHelpers(Handlebars.create());
 const plain = withHelpers(Handlebars.create());
-const KNOWN = { knownHelpers: { default: true }, strict: false } as const;
+const KNOWN = { knownHelpers: { default: true, url: true }, strict: false } as const;
 
 /**
  * Render once, execute per reader: the compiled issue's sources are compiled by Handlebars once,
