@@ -26,10 +26,12 @@ import { responsiveCss, theme } from './theme.ts';
 const c = theme.light;
 const ui: CSSProperties = { fontFamily: theme.fontUi };
 const pad: CSSProperties = { paddingLeft: 32, paddingRight: 32 };
+/** Layout tables take their width from the message, never from their content (see fragments.ts). */
+const fixed: CSSProperties = { tableLayout: 'fixed' };
 
 function Box({ part, className, style }: { part: TitledFragment; className: string; style: CSSProperties }) {
   return (
-    <Section className={`n-pad ${className}`} style={{ ...pad, ...style }}>
+    <Section className={`n-pad ${className}`} style={{ ...fixed, ...pad, ...style }}>
       <Heading
         as="h2"
         className="n-ink"
@@ -46,6 +48,8 @@ export default function Weekly({ view }: { view: IssueView }) {
   return (
     <Html lang={view.lang} dir="ltr">
       <Head>
+        {/* Without it a phone lays the web version out at 980 px and shrinks it to 0.38. */}
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
         <title>{view.subject}</title>
@@ -55,11 +59,11 @@ export default function Weekly({ view }: { view: IssueView }) {
       <Body className="n-canvas" style={{ backgroundColor: c.canvas, margin: 0, padding: '24px 0' }}>
         <Container
           className="n-container n-paper"
-          style={{ backgroundColor: c.paper, width: '100%', maxWidth: theme.width }}
+          style={{ ...fixed, backgroundColor: c.paper, width: '100%', maxWidth: theme.width }}
         >
           <Section
             className="masthead n-pad"
-            style={{ ...pad, backgroundColor: c.masthead, paddingTop: 28, paddingBottom: 24 }}
+            style={{ ...fixed, ...pad, backgroundColor: c.masthead, paddingTop: 28, paddingBottom: 24 }}
           >
             <Text
               style={{
@@ -85,7 +89,7 @@ export default function Weekly({ view }: { view: IssueView }) {
             </Text>
           </Section>
 
-          <Section className="n-pad" style={{ ...pad, paddingTop: 28 }}>
+          <Section className="n-pad" style={{ ...fixed, ...pad, paddingTop: 28 }}>
             <Heading
               as="h2"
               className="n-ink"
@@ -100,7 +104,7 @@ export default function Weekly({ view }: { view: IssueView }) {
           </Section>
 
           {view.sections.map((s) => (
-            <Section key={s.id} id={s.id} className="n-pad" style={{ ...pad, paddingTop: 8 }}>
+            <Section key={s.id} id={s.id} className="n-pad" style={{ ...fixed, ...pad, paddingTop: 8 }}>
               <Heading
                 as="h2"
                 className="n-ink"
@@ -121,7 +125,7 @@ export default function Weekly({ view }: { view: IssueView }) {
           ))}
 
           {view.aside ? (
-            <Section className="n-pad" style={{ ...pad, paddingTop: 12, paddingBottom: 12 }}>
+            <Section className="n-pad" style={{ ...fixed, ...pad, paddingTop: 12, paddingBottom: 12 }}>
               <Box
                 part={view.aside}
                 className="n-box aside"
@@ -140,7 +144,7 @@ export default function Weekly({ view }: { view: IssueView }) {
           ) : null}
 
           {view.related ? (
-            <Section className="n-pad related" style={{ ...pad, paddingTop: 8, paddingBottom: 8 }}>
+            <Section className="n-pad related" style={{ ...fixed, ...pad, paddingTop: 8, paddingBottom: 8 }}>
               <Hr className="n-rule" style={{ borderColor: c.rule, margin: '8px 0 20px' }} />
               <Heading
                 as="h2"
@@ -192,7 +196,7 @@ export default function Weekly({ view }: { view: IssueView }) {
 
           <Section
             className="n-pad footer"
-            style={{ ...pad, paddingTop: 16, paddingBottom: 28, borderTop: `1px solid ${c.rule}` }}
+            style={{ ...fixed, ...pad, paddingTop: 16, paddingBottom: 28, borderTop: `1px solid ${c.rule}` }}
           >
             <Text
               className="n-muted"

@@ -2,7 +2,7 @@ import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { toHtml } from 'hast-util-to-html';
 import type { Root as MdRoot } from 'mdast';
 import { toHast } from 'mdast-util-to-hast';
-import { visit } from 'unist-util-visit';
+import { SKIP, visit } from 'unist-util-visit';
 import { theme } from '../../templates/theme.ts';
 import type { Blocks } from '../content/issue.ts';
 
@@ -13,7 +13,11 @@ export interface Fragment {
 }
 
 const c = theme.light;
-const body = `font-family:${theme.fontBody};font-size:17px;line-height:1.6;color:${c.ink}`;
+// Long URLs and words break instead of widening the message (overflow-wrap for today's clients,
+// word-break for older WebKit and Outlook.com).
+const wrap = 'overflow-wrap:break-word;word-wrap:break-word;word-break:break-word';
+const body = `font-family:${theme.fontBody};font-size:17px;line-height:1.6;color:${c.ink};${wrap}`;
+const mono = 'font-family:Menlo,Consolas,monospace';
 
 /** Inline style and dark-mode class per element. Clients that strip <style> still get these. */
 const STYLES: Record<string, [style: string, className?: string]> = {
@@ -29,15 +33,25 @@ const STYLES: Record<string, [style: string, className?: string]> = {
     `margin:20px 0 8px;font-family:${theme.fontUi};font-size:16px;line-height:1.3;color:${c.ink}`,
     'n-ink',
   ],
-  a: [`color:${c.accent};text-decoration:underline`, 'n-link'],
+  a: [`color:${c.accent};text-decoration:underline;${wrap}`, 'n-link'],
   blockquote: [`margin:0 0 16px;padding:4px 0 4px 16px;border-left:4px solid ${c.gold};font-style:italic`],
   img: ['display:block;width:100%;max-width:100%;height:auto;border:0;margin:0 0 16px'],
   hr: [`border:0;border-top:1px solid ${c.rule};margin:24px 0`, 'n-rule'],
-  table: ['width:100%;border-collapse:collapse;margin:0 0 16px'],
-  th: [`${body};text-align:left;padding:6px;border-bottom:2px solid ${c.rule}`, 'n-ink'],
-  td: [`${body};padding:6px;border-bottom:1px solid ${c.rule}`, 'n-ink'],
-  code: ['font-family:Menlo,Consolas,monospace;font-size:15px'],
+  table: ['width:100%;border-collapse:collapse;margin:0;table-layout:auto'],
+  th: [`${body};font-size:15px;text-align:left;padding:6px;border-bottom:2px solid ${c.rule}`, 'n-ink'],
+  td: [`${body};font-size:15px;padding:6px;border-bottom:1px solid ${c.rule}`, 'n-ink'],
+  // Code wraps inside its own box: a 120-character line never widens the message.
+  pre: [
+    `${mono};font-size:14px;line-height:1.5;white-space:pre-wrap;${wrap};background-color:${c.box};color:${c.ink};padding:12px;margin:0 0 16px;border-radius:4px;max-width:100%`,
+    'n-box n-ink',
+  ],
+  code: [`${mono};font-size:15px;${wrap}`],
 };
+
+/** A table wider than a phone scrolls inside this box instead of widening the message. */
+const TABLE_BOX = 'width:100%;max-width:100%;overflow-x:auto;margin:0 0 16px';
+/** Numbers, amounts and percentages stay on one line (`120 000`, `−3,3 %`). */
+const NUMERIC = /^[\d\s\u00A0\u202F.,:%+\-−$€£₸]+(?:\s?(?:M\$|Md|k|M|%))?$/u;
 
 /** Rewrites a link or image target written relative to the issue file into an absolute URL. */
 export type UrlResolver = (url: string) => string;
@@ -62,7 +76,7 @@ export function isSafeUrl(url: string): boolean {
 export function toFragment(blocks: Blocks, resolve: UrlResolver = (u) => u): Fragment {
   const mdRoot: MdRoot = { type: 'root', children: blocks };
   const hast = toHast(mdRoot) as HastRoot;
-  visit(hast, 'element', (el: Element) => {
+  visit(hast, 'element', (el: Element, _index, parent) => {
     for (const attr of ['href', 'src'] as const) {
       const v = el.properties[attr];
       // A template never emits a dangerous target, whatever check said: the link stays as text.
@@ -75,10 +89,31 @@ export function toFragment(blocks: Blocks, resolve: UrlResolver = (u) => u): Fra
       if (entry[1]) el.properties.className = [entry[1]];
     }
     if (el.tagName === 'a') el.properties.target = '_blank';
+    if ((el.tagName === 'td' || el.tagName === 'th') && NUMERIC.test(textOf(el).trim()))
+      el.properties.style = `${String(el.properties.style)};white-space:nowrap`;
+    // The code of a block is styled by its <pre>: no second font size inside.
+    if (el.tagName === 'code' && parent?.type === 'element' && parent.tagName === 'pre')
+      el.properties.style = 'font-family:inherit;font-size:inherit';
     // Markdown list items wrap their text in <p> when loose; keep them tight in email.
     if (el.tagName === 'li') el.children = el.children.flatMap(unwrapParagraph);
   });
+  visit(hast, 'element', (el: Element, index, parent) => {
+    if (el.tagName !== 'table' || !parent || index === undefined) return;
+    parent.children[index] = {
+      type: 'element',
+      tagName: 'div',
+      properties: { style: TABLE_BOX, className: ['n-table'] },
+      children: [el],
+    };
+    return [SKIP, index + 1];
+  });
   return { hast, html: toHtml(hast) };
+}
+
+function textOf(el: Element): string {
+  return el.children
+    .map((c) => (c.type === 'text' ? c.value : c.type === 'element' ? textOf(c) : ''))
+    .join('');
 }
 
 function unwrapParagraph(child: ElementContent): ElementContent[] {

@@ -21,7 +21,16 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const cases = listIssueFiles(ISSUES_DIR).flatMap((file) =>
+/** The repository's issues, and test issues written to break layouts (code, long URLs, wide tables). */
+const RENDER_FIXTURES = path.join(ROOT, 'test/fixtures/render-issues');
+const files = [
+  ...listIssueFiles(ISSUES_DIR),
+  ...fs
+    .readdirSync(RENDER_FIXTURES)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join(RENDER_FIXTURES, f)),
+];
+const cases = files.flatMap((file) =>
   ['weekly.tsx', 'weekly.mjml'].flatMap((template) => [375, 800].map((width) => ({ file, template, width }))),
 );
 
@@ -37,7 +46,8 @@ describe('rendered issues in Chromium', () => {
       });
       const { html } = new Personalizer(compiled).fill(sampleReader(), sampleLinks(PUBLIC_URL, issue.slug));
 
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      // At 375 px, a phone: it honours the viewport meta tag (or lays the page out at 980 px).
+      const page = await browser.newPage({ viewport: { width, height: 900 }, isMobile: width < 480 });
       try {
         const outside: string[] = [];
         await page.route('**/*', (route) => {
@@ -45,11 +55,19 @@ describe('rendered issues in Chromium', () => {
           return route.abort();
         });
         await page.setContent(html, { waitUntil: 'load' });
-        const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+        const { scrollWidth, innerWidth, layoutWidth, pre, titleLeft } = await page.evaluate(() => ({
           scrollWidth: document.documentElement.scrollWidth,
           innerWidth: window.innerWidth,
+          layoutWidth: document.documentElement.clientWidth,
+          // Code blocks wrap inside their box.
+          pre: [...document.querySelectorAll('pre')].map((p) => p.scrollWidth - p.clientWidth),
+          titleLeft: document.querySelector('h2')?.getBoundingClientRect().left ?? -1,
         }));
+        // The side margin: 16 px on a phone (not twice that, as MJML once did), 32 px inside 600 px.
+        expect(titleLeft).toBe(width < 480 ? 16 : (width - 600) / 2 + 32);
+        expect(layoutWidth).toBe(width);
         expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+        expect(pre.every((d) => d <= 0)).toBe(true);
 
         const masthead = page.locator('.masthead').first();
         await expect.poll(() => masthead.isVisible()).toBe(true);
