@@ -60,7 +60,7 @@ describe('rendered issues in Chromium', () => {
           innerWidth: window.innerWidth,
           layoutWidth: document.documentElement.clientWidth,
           // Code blocks wrap inside their box.
-          pre: [...document.querySelectorAll('pre')].map((p) => p.scrollWidth - p.clientWidth),
+          pre: Array.from(document.querySelectorAll('pre')).map((p) => p.scrollWidth - p.clientWidth),
           titleLeft: document.querySelector('h2')?.getBoundingClientRect().left ?? -1,
         }));
         // The side margin: 16 px on a phone (not twice that, as MJML once did), 32 px inside 600 px.
