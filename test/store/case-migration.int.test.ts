@@ -93,10 +93,10 @@ describe.each(BACKENDS)(
           },
         ])
         .execute();
-      await db
-        .deleteFrom('kysely_migration' as never)
-        .where('name' as never, '=', '005_case_insensitive_addresses' as never)
-        .execute();
+      // The store as numero left it before migration 005 (and what came after: 006 and on).
+      await sql`drop table if exists bounce_reports`.execute(db);
+      await sql`drop table if exists inbound_messages`.execute(db);
+      await sql`delete from kysely_migration where name >= '005'`.execute(db);
 
       // Opening the store (as the next numero process would) runs the migration again.
       reopened = await openStore({ databaseUrl: t.url, dataDir: os.tmpdir() });
