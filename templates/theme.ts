@@ -16,6 +16,8 @@ export const theme = {
     masthead: '#00607a',
     mastheadInk: '#ffffff',
     gold: '#f2b705',
+    /** The gold of the publisher label on the blue masthead: 4.9:1 (#f2b705 there was 3.9:1). */
+    mastheadGold: '#ffd23f',
     box: '#fff7dc',
     rule: '#d9e2e8',
   },
@@ -37,11 +39,13 @@ export function responsiveCss(): string {
     ':root{color-scheme:light dark;supported-color-schemes:light dark}',
     `@media (prefers-color-scheme: dark){`,
     `.n-canvas{background-color:${d.canvas}!important}`,
-    `.n-paper{background-color:${d.paper}!important}`,
-    `.n-ink{color:${d.ink}!important}`,
-    `.n-muted{color:${d.muted}!important}`,
+    // MJML paints each section's inner table and cell too (bgcolor and inline style): all of them turn.
+    `.n-paper,.n-paper>table,.n-paper>table>tbody>tr>td{background:${d.paper}!important;background-color:${d.paper}!important}`,
+    // An mj-text's class is on its cell, its colour inline on the div inside: both turn.
+    `.n-ink,.n-ink>div{color:${d.ink}!important}`,
+    `.n-muted,.n-muted>div{color:${d.muted}!important}`,
     `.n-link{color:${d.accent}!important}`,
-    `.n-box{background-color:${d.box}!important}`,
+    `.n-box,.n-box>table,.n-box>table>tbody>tr>td{background:${d.box}!important;background-color:${d.box}!important}`,
     `.n-rule{border-color:${d.rule}!important}`,
     '}',
     `@media only screen and (max-width:${theme.mobileBreakpoint}px){`,

@@ -68,7 +68,7 @@ export default function Weekly({ view }: { view: IssueView }) {
             <Text
               style={{
                 ...ui,
-                color: c.gold,
+                color: c.mastheadGold,
                 fontSize: 13,
                 letterSpacing: 1,
                 textTransform: 'uppercase',

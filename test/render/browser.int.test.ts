@@ -10,6 +10,7 @@ import { launchChromium } from '../helpers/browser.ts';
 import { DIRS, ISSUES_DIR, PUBLIC_URL, ROOT, repoContext, TEMPLATES_DIR } from '../helpers/fixtures.ts';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts/screenshots');
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const ctx = repoContext();
 let browser: Browser;
 
@@ -30,6 +31,15 @@ const files = [
     .filter((f) => f.endsWith('.md'))
     .map((f) => path.join(RENDER_FIXTURES, f)),
 ];
+interface AxeResult {
+  violations: Array<{
+    nodes: Array<{
+      target: string[];
+      any: Array<{ data?: { contrastRatio?: number; fgColor?: string; bgColor?: string } }>;
+    }>;
+  }>;
+}
+
 const cases = files.flatMap((file) =>
   ['weekly.tsx', 'weekly.mjml'].flatMap((template) => [375, 800].map((width) => ({ file, template, width }))),
 );
@@ -75,6 +85,27 @@ describe('rendered issues in Chromium', () => {
         const box = await masthead.boundingBox();
         expect(box?.y).toBeLessThan(100);
         expect(box?.width).toBeLessThanOrEqual(width);
+
+        // Text contrast (WCAG AA, axe-core's color-contrast rule) in light and in dark mode, as clients
+        // that honour prefers-color-scheme (Apple Mail, Outlook for Mac and iOS) show it.
+        await page.addScriptTag({ content: AXE });
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme });
+          const violations = await page.evaluate(async () => {
+            const axe = (
+              window as unknown as { axe: { run: (c: Document, o: object) => Promise<AxeResult> } }
+            ).axe;
+            const r = await axe.run(document, { runOnly: ['color-contrast'] });
+            return r.violations.flatMap((v) =>
+              v.nodes.map(
+                (n) =>
+                  `${n.any[0]?.data?.contrastRatio}:1 ${n.any[0]?.data?.fgColor} on ${n.any[0]?.data?.bgColor}: ${n.target.join(' ')}`,
+              ),
+            );
+          });
+          expect(violations, colorScheme).toEqual([]);
+        }
+        await page.emulateMedia({ colorScheme: 'light' });
 
         // The preheader is in the document but not shown.
         expect(await page.getByText(issue.meta.preheader, { exact: false }).first().isVisible()).toBe(false);
