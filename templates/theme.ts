@@ -50,9 +50,9 @@ export function responsiveCss(): string {
     '}',
     `@media only screen and (max-width:${theme.mobileBreakpoint}px){`,
     '.n-container{width:100%!important;max-width:100%!important}',
-    // React Email puts the class and the padding on the section's table, MJML on a div around a table
-    // whose cell has the padding: one rule each, so that no side gets 16 px twice.
-    'table.n-pad,div.n-pad>table>tbody>tr>td{padding-left:16px!important;padding-right:16px!important}',
+    // weekly.tsx pads the section's cell, MJML the cell of a table inside a div with the class: one
+    // rule each, so that no side gets 16 px twice.
+    'td.n-pad,div.n-pad>table>tbody>tr>td{padding-left:16px!important;padding-right:16px!important}',
     '.n-title{font-size:24px!important;line-height:30px!important}',
     '}',
   ].join('\n');

@@ -11,10 +11,9 @@ import {
   Link,
   Preview,
   Row,
-  Section,
   Text,
 } from '@react-email/components';
-import type { CSSProperties } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import { fragmentToReact } from '../src/render/jsx.ts';
 import type { IssueView, TitledFragment } from '../src/render/view.ts';
 import { responsiveCss, theme } from './theme.ts';
@@ -28,6 +27,47 @@ const ui: CSSProperties = { fontFamily: theme.fontUi };
 const pad: CSSProperties = { paddingLeft: 32, paddingRight: 32 };
 /** Layout tables take their width from the message, never from their content (see fragments.ts). */
 const fixed: CSSProperties = { tableLayout: 'fixed' };
+
+/**
+ * A full-width block. Outlook for Windows (the Word engine) ignores padding, widths and backgrounds
+ * on tables, so they go on the cell; the table only says how wide it is and that its width comes
+ * from the message, not from its content (table-layout:fixed).
+ */
+function Section({
+  className,
+  style,
+  id,
+  children,
+}: {
+  className?: string;
+  style?: CSSProperties;
+  id?: string;
+  children: ReactNode;
+}) {
+  return (
+    <table
+      role="presentation"
+      width="100%"
+      cellPadding={0}
+      cellSpacing={0}
+      border={0}
+      id={id}
+      className={className}
+      style={{ width: '100%', tableLayout: 'fixed', borderCollapse: 'collapse' }}
+    >
+      <tbody>
+        <tr>
+          <td className={className} style={{ ...style, msoLineHeightRule: 'exactly' } as CSSProperties}>
+            {children}
+          </td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
+/** Where the engine puts Outlook's fixed-width ghost table (see engines/react.ts). */
+const MsoGhost = ({ edge }: { edge: 'open' | 'close' }) => <div data-mso-ghost={edge} />;
 
 function Box({ part, className, style }: { part: TitledFragment; className: string; style: CSSProperties }) {
   return (
@@ -48,6 +88,7 @@ export default function Weekly({ view }: { view: IssueView }) {
   return (
     <Html lang={view.lang} dir="ltr">
       <Head>
+        <meta name="mso-head" />
         {/* Without it a phone lays the web version out at 980 px and shrinks it to 0.38. */}
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
@@ -57,6 +98,7 @@ export default function Weekly({ view }: { view: IssueView }) {
       </Head>
       <Preview>{view.preheader}</Preview>
       <Body className="n-canvas" style={{ backgroundColor: c.canvas, margin: 0, padding: '24px 0' }}>
+        <MsoGhost edge="open" />
         <Container
           className="n-container n-paper"
           style={{ ...fixed, backgroundColor: c.paper, width: '100%', maxWidth: theme.width }}
@@ -233,6 +275,7 @@ export default function Weekly({ view }: { view: IssueView }) {
             </Text>
           </Section>
         </Container>
+        <MsoGhost edge="close" />
       </Body>
     </Html>
   );
