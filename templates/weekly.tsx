@@ -52,7 +52,6 @@ function Section({
       cellSpacing={0}
       border={0}
       id={id}
-      className={className}
       style={{ width: '100%', tableLayout: 'fixed', borderCollapse: 'collapse' }}
     >
       <tbody>
