@@ -89,7 +89,11 @@ export async function prepareIssue(
 
   checkMergeFields(source, issue?.meta.fields ?? [], add);
   if (issue) {
-    checkBody(issue, path.dirname(file), add);
+    try {
+      checkBody(issue, path.dirname(file), add);
+    } catch (e) {
+      add('error', undefined, 'body', `cannot check: ${(e as Error).message}`);
+    }
     if (issue.meta.subject.length > SUBJECT_WARN_CHARS) {
       add(
         'warning',
@@ -125,8 +129,9 @@ export async function prepareIssue(
         );
       }
     } catch (e) {
-      if (!(e instanceof NumeroError)) throw e;
-      add('error', issue.lineOf('template'), 'template', e.message);
+      // Whatever went wrong, the editor gets the file and a line, never a stack trace.
+      const message = e instanceof NumeroError ? e.message : `cannot render: ${(e as Error).message}`;
+      add('error', issue.lineOf('template'), 'template', message);
     }
   }
   report.diagnostics.sort(
@@ -166,6 +171,10 @@ function checkMergeFields(source: string, declared: readonly string[], add: Add)
   }
 }
 
+/** What fits the 343 px text column of a 375 px phone: monospace characters, table columns. */
+export const PHONE_CODE_CHARS = 60;
+export const PHONE_TABLE_COLUMNS = 4;
+
 function checkBody(issue: Issue, issueDir: string, add: Add): void {
   const boxes = [issue.aside, issue.conclusion].filter((b) => b !== null);
   const blocks = [
@@ -184,6 +193,34 @@ function checkBody(issue: Issue, issueDir: string, add: Add): void {
       checkTarget(node.url, 'image', line);
     } else if (node.type === 'link' || node.type === 'definition') {
       checkTarget(node.url, 'link', line);
+    } else if (node.type === 'html' && !/^(<!--[\s\S]*-->|<\/[a-z][\w-]*\s*>)$/i.test(node.value.trim())) {
+      add(
+        'warning',
+        line,
+        'html',
+        `raw HTML is not rendered: use Markdown (${node.value.trim().slice(0, 40)})`,
+      );
+    } else if (node.type === 'code') {
+      const lines = node.value.split('\n');
+      const longest = Math.max(...lines.map((l) => [...l].length));
+      if (longest > PHONE_CODE_CHARS) {
+        const at = lines.findIndex((l) => [...l].length === longest);
+        add(
+          'warning',
+          line === undefined ? undefined : line + 1 + at,
+          'code',
+          `a code line of ${longest} characters wraps on a phone (about ${PHONE_CODE_CHARS} fit): shorten it if its shape matters`,
+        );
+      }
+    } else if (node.type === 'table') {
+      const columns = Math.max(...node.children.map((r) => r.children.length));
+      if (columns > PHONE_TABLE_COLUMNS)
+        add(
+          'warning',
+          line,
+          'table',
+          `${columns} columns: on a phone the table scrolls sideways (${PHONE_TABLE_COLUMNS} fit); split it or turn it into a list`,
+        );
     }
   });
 

@@ -56,7 +56,7 @@ export function issueUrlResolver(issue: Issue, publicUrl: string): UrlResolver {
   const issueDir = path.dirname(path.resolve(issue.file));
   return (url) => {
     const [target = '', hash] = url.split('#');
-    const abs = path.resolve(issueDir, decodeURIComponent(target));
+    const abs = path.resolve(issueDir, safeDecode(target));
     const suffix = hash ? `#${hash}` : '';
     if (abs.endsWith('.md'))
       return `${publicUrl}/issues/${encodeURIComponent(path.basename(abs, '.md'))}${suffix}`;
@@ -105,4 +105,13 @@ export function buildView(issue: Issue, options: ViewOptions): IssueView {
     theme,
     year: meta.date.slice(0, 4),
   };
+}
+
+/** A target with a stray `%` (check reports it) is taken as written rather than crashing a render. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
