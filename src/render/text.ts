@@ -1,11 +1,15 @@
+import type { Element, ElementContent, Root } from 'hast';
+import { toHtml } from 'hast-util-to-html';
 import { convert, type HtmlToTextOptions } from 'html-to-text';
+import { toFlowed } from './flowed.ts';
 import type { Fragment } from './fragments.ts';
 import type { IssueView } from './view.ts';
 
 /**
  * The plain-text part, built from the same view as the HTML so both parts say the same thing.
  * Headings keep their case (upper-casing would also upper-case merge fields), links read
- * `text [url]`, lines are not hard-wrapped (a wrap could split a URL or a merge field).
+ * `text [url]`, a table becomes one line per row (`2023 — Exportations : 78 700 M$ ; …`), and the
+ * whole is format=flowed at 78 columns (see flowed.ts), never broken inside a URL or a merge field.
  */
 const OPTIONS: HtmlToTextOptions = {
   wordwrap: false,
@@ -14,11 +18,54 @@ const OPTIONS: HtmlToTextOptions = {
     { selector: 'h4', options: { uppercase: false } },
     { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
     { selector: 'img', format: 'image', options: { linkBrackets: false } },
+    { selector: 'ul', options: { itemPrefix: '• ' } },
   ],
 };
 
-function fragmentText(f: Fragment): string {
-  return convert(f.html, OPTIONS).trim();
+function fragmentText(f: Fragment, lang: string): string {
+  const html = f.html.includes('<table') ? toHtml(tablesAsRows(f.hast, lang)) : f.html;
+  return convert(html, OPTIONS).trim();
+}
+
+const cellText = (n: ElementContent): string =>
+  n.type === 'text' ? n.value : n.type === 'element' ? n.children.map(cellText).join('') : '';
+
+const rowsOf = (table: Element): Element[] =>
+  table.children.flatMap((c) =>
+    c.type !== 'element'
+      ? []
+      : c.tagName === 'tr'
+        ? [c]
+        : c.children.filter((r): r is Element => r.type === 'element' && r.tagName === 'tr'),
+  );
+
+/** Each table as a list: one item per body row, each value named by its column's heading. */
+function tablesAsRows(root: Root, lang: string): Root {
+  const colon = lang.startsWith('fr') ? '\u00A0: ' : ': ';
+  const semi = lang.startsWith('fr') ? '\u00A0; ' : '; ';
+  const replace = (nodes: ElementContent[]): ElementContent[] =>
+    nodes.map((n) => {
+      if (n.type !== 'element') return n;
+      if (n.tagName !== 'table') return { ...n, children: replace(n.children) };
+      const [head, ...rows] = rowsOf(n);
+      const headings = (head?.children ?? [])
+        .filter((c) => c.type === 'element')
+        .map((c) => cellText(c).trim());
+      const items: ElementContent[] = rows.map((r) => {
+        const cells = r.children.filter((c) => c.type === 'element').map((c) => cellText(c).trim());
+        const [first = '', ...rest] = cells;
+        const named = rest.map((v, i) => (headings[i + 1] ? `${headings[i + 1]}${colon}${v}` : v)).join(semi);
+        const label = headings[0] ? `${headings[0]} ${first}` : first;
+        return {
+          type: 'element',
+          tagName: 'li',
+          properties: {},
+          children: [{ type: 'text', value: named ? `${label} — ${named}` : label }],
+        };
+      });
+      return { type: 'element', tagName: 'ul', properties: {}, children: items };
+    });
+  return { ...root, children: replace(root.children as ElementContent[]) as Root['children'] };
 }
 
 function heading(title: string, char: '=' | '-'): string {
@@ -30,11 +77,12 @@ export function renderText(view: IssueView): string {
   const colon = view.lang.startsWith('fr') ? '\u00A0:' : ':';
   const masthead = [view.newsletter.name, view.numeroLabel, view.dateLabel].filter(Boolean).join(' — ');
   out.push(masthead, '', heading(view.title, '='), view.byline);
-  if (view.intro) out.push('', fragmentText(view.intro));
-  for (const s of view.sections) out.push('', '', heading(s.title, '-'), '', fragmentText(s.body));
-  if (view.aside) out.push('', '', heading(view.aside.title, '-'), '', fragmentText(view.aside.body));
+  if (view.intro) out.push('', fragmentText(view.intro, view.lang));
+  for (const s of view.sections) out.push('', '', heading(s.title, '-'), '', fragmentText(s.body, view.lang));
+  if (view.aside)
+    out.push('', '', heading(view.aside.title, '-'), '', fragmentText(view.aside.body, view.lang));
   if (view.conclusion)
-    out.push('', '', heading(view.conclusion.title, '-'), '', fragmentText(view.conclusion.body));
+    out.push('', '', heading(view.conclusion.title, '-'), '', fragmentText(view.conclusion.body, view.lang));
   if (view.related) {
     out.push('', '', heading(view.related.title, '-'), '');
     for (const item of view.related.items) {
@@ -52,5 +100,5 @@ export function renderText(view: IssueView): string {
     `${view.labels.viewInBrowser}${colon} ${view.links.browser}`,
     `${view.labels.unsubscribe}${colon} ${view.links.unsubscribe}`,
   );
-  return `${out.join('\n')}\n`;
+  return `${toFlowed(out.join('\n'))}\n`;
 }

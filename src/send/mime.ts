@@ -70,7 +70,8 @@ export function buildRaw(p: RawParts): Buffer {
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
     '',
     `--${boundary}`,
-    'Content-Type: text/plain; charset=utf-8',
+    // The text part is flowed at 78 columns (RFC 3676): clients reflow it to their width.
+    'Content-Type: text/plain; charset=utf-8; format=flowed',
     'Content-Transfer-Encoding: base64',
     '',
     base64Body(p.text),

@@ -4,6 +4,7 @@ import { CLIP_LIMIT_BYTES } from '../../src/check/check.ts';
 import { listIssueFiles, loadIssue } from '../../src/content/load.ts';
 import { typeset } from '../../src/content/typography.ts';
 import { compileIssue } from '../../src/render/compile.ts';
+import { fromFlowed } from '../../src/render/flowed.ts';
 import { Personalizer } from '../../src/render/personalize.ts';
 import { sampleLinks, sampleReader } from '../../src/render/sample-readers.ts';
 import {
@@ -67,7 +68,8 @@ describe.each(files.map((f) => [path.basename(f), f]))('%s', (_name, file) => {
       for (const img of out.html.match(/<img[^>]*>/g) ?? []) expect(img).toMatch(/alt="[^"]+"/);
       expect(Buffer.byteLength(out.html)).toBeLessThan(CLIP_LIMIT_BYTES);
 
-      for (const h of headings) expect(out.text).toContain(h);
+      const shown = fromFlowed(out.text);
+      for (const h of headings) expect(shown).toContain(h);
       expect(out.text).toContain(links.unsubscribeUrl);
       expect(out.text).toContain(links.browserUrl);
       expect(out.text).not.toMatch(/<[a-z]/i);

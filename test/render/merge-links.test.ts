@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadIssue } from '../../src/content/load.ts';
 import { compileIssue } from '../../src/render/compile.ts';
+import { fromFlowed } from '../../src/render/flowed.ts';
 import { Personalizer } from '../../src/render/personalize.ts';
 import { DIRS, PUBLIC_URL, ROOT, repoContext, TEMPLATES_DIR } from '../helpers/fixtures.ts';
 
@@ -28,9 +29,10 @@ describe.each(['weekly.tsx', 'weekly.mjml'])('merge fields inside link URLs, wit
       template,
     });
     const out = new Personalizer(compiled).fill(reader, links);
-    expect(out.text).toContain(`Se désabonner [${links.unsubscribeUrl}]`);
-    expect(out.text).toContain(`Version web [${links.browserUrl}]`);
-    expect(out.text).toContain(`Mon profil [${profile}]`);
+    const text = fromFlowed(out.text);
+    expect(text).toContain(`Se désabonner [${links.unsubscribeUrl}]`);
+    expect(text).toContain(`Version web [${links.browserUrl}]`);
+    expect(text).toContain(`Mon profil [${profile}]`);
     expect(out.text).not.toMatch(/%7B|\{\{/);
     expect(out.html).toContain(`href="${links.unsubscribeUrl}"`);
     expect(out.html).toContain(`href="${links.browserUrl}"`);
