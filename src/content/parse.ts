@@ -1,4 +1,4 @@
-import type { Root, RootContent, Yaml } from 'mdast';
+import type { Link, Root, RootContent, Yaml } from 'mdast';
 import type { ContainerDirective } from 'mdast-util-directive';
 import { toString as mdToString } from 'mdast-util-to-string';
 import remarkDirective from 'remark-directive';
@@ -6,7 +6,7 @@ import remarkFrontmatter from 'remark-frontmatter';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { visit } from 'unist-util-visit';
+import { SKIP, visit } from 'unist-util-visit';
 import type { Diagnostic } from '../errors.ts';
 import type { Article, Newsletter } from './data.ts';
 import { parseFrontMatter } from './frontmatter.ts';
@@ -180,10 +180,33 @@ function typesetTree(tree: Root, lang: string): void {
     }
     node.children = merged as never;
   });
-  visit(tree, (node) => {
-    if (node.type === 'text') node.value = typeset(node.value, lang);
+  // Straight quotes pair across inline formatting: `"*Le Monde*" et "[Libé](…)"` is two pairs,
+  // whatever emphasis or link sits between a quote and its mate.
+  const [open, close] = lang.startsWith('fr') ? ['«', '»'] : ['“', '”'];
+  visit(tree, (block) => {
+    if (block.type !== 'paragraph' && block.type !== 'heading' && block.type !== 'tableCell') return;
+    let inside = false;
+    visit(block, 'text', (text, _i, parent) => {
+      if (parent && isUrlText(parent)) return;
+      text.value = text.value.replace(/"/g, () => {
+        inside = !inside;
+        return inside ? open : close;
+      });
+    });
+    return SKIP;
+  });
+  visit(tree, (node, _index, parent) => {
+    // The visible text of a link that shows a URL is the URL: typography would change it.
+    if (node.type === 'text' && !(parent && isUrlText(parent))) node.value = typeset(node.value, lang);
     else if (node.type === 'image' && node.alt) node.alt = typeset(node.alt, lang);
   });
+}
+
+/** A link whose text is an address (an autolink, or `[https://…](https://…)`): left as written. */
+function isUrlText(node: { type: string }): boolean {
+  if (node.type !== 'link') return false;
+  const text = mdToString(node as Link).trim();
+  return /^(https?:\/\/|www\.|mailto:)/i.test(text) || text === (node as Link).url;
 }
 
 export function slugify(s: string): string {

@@ -49,8 +49,13 @@ function french(input: string): string {
   );
   // Colon: a no-break space before when it is followed by a space or ends the text (not in 10:30 or https://).
   t = t.replace(new RegExp(`(\\S)${SPACES}*:(?=$|\\s)`, 'g'), `$1${NBSP}:`);
-  // Thousands written with spaces: 8 000, 1 000 000.
-  t = t.replace(new RegExp(`(\\d)${SPACES}(?=\\d{3}(?!\\d))`, 'g'), `$1${NNBSP}`);
+  // Thousands written with spaces: 8 000, 1 000 000; the first group has at most three digits, so a
+  // year before a count (`en 2024 300 entreprises`) stays two numbers.
+  t = t.replace(new RegExp(`(?<![\\d,.])\\d{1,3}(?:${SPACES}\\d{3})+(?!\\d)`, 'g'), (m) =>
+    m.replace(new RegExp(SPACES, 'g'), NNBSP),
+  );
+  // Hours: 14 h 30 never breaks.
+  t = t.replace(new RegExp(`(\\d)${SPACES}h${SPACES}(?=\\d{2}\\b)`, 'g'), `$1${NBSP}h${NBSP}`);
   // A number stays with what it counts: 200 MW, 60 %, 2 octobre, 1,5 milliard.
   t = t.replace(/(\d)[ \t](?=[%€$\p{L}])/gu, `$1${NBSP}`);
   // A spaced dash never starts a line.
