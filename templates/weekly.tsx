@@ -184,6 +184,22 @@ export default function Weekly({ view }: { view: IssueView }) {
             <Box part={view.conclusion} className="conclusion" style={{ paddingTop: 12 }} />
           ) : null}
 
+          {view.notes ? (
+            <Section className="n-pad notes" style={{ ...pad, paddingTop: 8, paddingBottom: 4 }}>
+              <Hr className="n-rule" style={{ borderColor: c.rule, margin: '8px 0 12px' }} />
+              <Heading
+                as="h2"
+                className="n-muted"
+                style={{ ...ui, fontSize: 15, lineHeight: '20px', margin: '0 0 8px', color: c.muted }}
+              >
+                {view.notes.title}
+              </Heading>
+              {view.notes.items.map((n) => (
+                <div key={n.number}>{fragmentToReact(n.body)}</div>
+              ))}
+            </Section>
+          ) : null}
+
           {view.related ? (
             <Section className="n-pad related" style={{ ...fixed, ...pad, paddingTop: 8, paddingBottom: 8 }}>
               <Hr className="n-rule" style={{ borderColor: c.rule, margin: '8px 0 20px' }} />

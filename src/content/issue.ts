@@ -19,6 +19,13 @@ export interface Box {
   blocks: Blocks;
 }
 
+/** A footnote, numbered once for the whole issue in the order its references first appear. */
+export interface Footnote {
+  number: number;
+  line: number;
+  blocks: Blocks;
+}
+
 /** One numéro of the newsletter, parsed and validated: what every template renders. */
 export interface Issue {
   /** The path as the user gave it, used in every message about this file. */
@@ -30,6 +37,8 @@ export interface Issue {
   sections: Section[];
   aside: Box | null;
   conclusion: Box | null;
+  /** Every footnote definition, wherever it was written, rendered after the issue's last section. */
+  footnotes: Footnote[];
   related: Article[];
   newsletter: Newsletter;
   /** File line of each front matter field, for checks that come later. */

@@ -4,6 +4,8 @@ export interface Labels {
   aside: string;
   conclusion: string;
   related: string;
+  /** The heading of the footnotes, at the end of the issue. */
+  notes: string;
   viewInBrowser: string;
   unsubscribe: string;
   why: string;
@@ -17,6 +19,7 @@ const fr: Labels = {
   aside: 'Le saviez-vous\u202F?',
   conclusion: 'Conclusion',
   related: 'À lire aussi',
+  notes: 'Notes',
   viewInBrowser: 'Voir dans le navigateur',
   unsubscribe: 'Se désabonner',
   why: 'Vous recevez cette lettre parce que vous y êtes abonné(e).',
@@ -29,6 +32,7 @@ const en: Labels = {
   aside: 'Did you know?',
   conclusion: 'In short',
   related: 'Further reading',
+  notes: 'Notes',
   viewInBrowser: 'View in your browser',
   unsubscribe: 'Unsubscribe',
   why: 'You are receiving this letter because you subscribed to it.',

@@ -1,4 +1,4 @@
-import type { Link, Root, RootContent, Yaml } from 'mdast';
+import type { FootnoteDefinition, Link, Root, RootContent, Yaml } from 'mdast';
 import type { ContainerDirective } from 'mdast-util-directive';
 import { toString as mdToString } from 'mdast-util-to-string';
 import remarkDirective from 'remark-directive';
@@ -10,7 +10,7 @@ import { SKIP, visit } from 'unist-util-visit';
 import type { Diagnostic } from '../errors.ts';
 import type { Article, Newsletter } from './data.ts';
 import { parseFrontMatter } from './frontmatter.ts';
-import type { Blocks, Box, Issue, Section } from './issue.ts';
+import type { Blocks, Box, Footnote, Issue, Section } from './issue.ts';
 import { labelsFor } from './labels.ts';
 import { typeset } from './typography.ts';
 
@@ -62,6 +62,7 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
   const labels = labelsFor(lang);
 
   typesetTree(tree, lang);
+  const footnotes = collectFootnotes(tree);
 
   const intro: Blocks = [];
   const sections: Section[] = [];
@@ -128,6 +129,7 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
     issue: {
       file,
       slug,
+      footnotes,
       meta: {
         ...data,
         title: typeset(data.title, lang),
@@ -225,4 +227,38 @@ function uniqueId(base: string, sections: Section[]): string {
   let id = base;
   for (let n = 2; sections.some((s) => s.id === id); n++) id = `${base}-${n}`;
   return id;
+}
+
+/**
+ * Footnotes belong to the issue, not to a section: a definition may sit in any section, or after
+ * the last one. Definitions are taken out of the flow (they render together at the end, under
+ * "Notes"), and numbered 1, 2… in the order their first reference appears; each reference carries
+ * its number for the renderer. A definition no reference points to is kept, numbered after them.
+ */
+function collectFootnotes(tree: Root): Footnote[] {
+  const definitions = new Map<string, FootnoteDefinition>();
+  visit(tree, 'footnoteDefinition', (node, index, parent) => {
+    if (!parent || index === undefined) return;
+    if (!definitions.has(node.identifier)) definitions.set(node.identifier, node);
+    parent.children.splice(index, 1);
+    return [SKIP, index];
+  });
+  const numbers = new Map<string, number>();
+  visit(tree, 'footnoteReference', (node) => {
+    if (!definitions.has(node.identifier)) return;
+    let n = numbers.get(node.identifier);
+    if (n === undefined) {
+      n = numbers.size + 1;
+      numbers.set(node.identifier, n);
+    }
+    node.data = { ...node.data, footnoteNumber: n } as typeof node.data;
+  });
+  for (const id of definitions.keys()) if (!numbers.has(id)) numbers.set(id, numbers.size + 1);
+  return [...definitions.entries()]
+    .map(([id, def]) => ({
+      number: numbers.get(id) ?? 0,
+      line: def.position?.start.line ?? 0,
+      blocks: def.children as Blocks,
+    }))
+    .sort((a, b) => a.number - b.number);
 }

@@ -1,6 +1,6 @@
 import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { toHtml } from 'hast-util-to-html';
-import type { Root as MdRoot } from 'mdast';
+import type { FootnoteReference, Root as MdRoot } from 'mdast';
 import { toHast } from 'mdast-util-to-hast';
 import { SKIP, visit } from 'unist-util-visit';
 import { theme } from '../../templates/theme.ts';
@@ -73,9 +73,29 @@ export function isSafeUrl(url: string): boolean {
   return isRelativeUrl(u) || u.startsWith('#') || /^(https?:|mailto:|tel:|\{\{|%7B%7B)/i.test(u);
 }
 
+/** A footnote reference, numbered for the whole issue by the parser: a superscript link to its note. */
+const handlers = {
+  footnoteReference(_state: unknown, node: FootnoteReference): Element {
+    const n = String((node.data as { footnoteNumber?: number } | undefined)?.footnoteNumber ?? '?');
+    return {
+      type: 'element',
+      tagName: 'sup',
+      properties: { style: 'font-size:12px;line-height:0' },
+      children: [
+        {
+          type: 'element',
+          tagName: 'a',
+          properties: { href: `#note-${n}` },
+          children: [{ type: 'text', value: n }],
+        },
+      ],
+    };
+  },
+};
+
 export function toFragment(blocks: Blocks, resolve: UrlResolver = (u) => u): Fragment {
   const mdRoot: MdRoot = { type: 'root', children: blocks };
-  const hast = toHast(mdRoot) as HastRoot;
+  const hast = toHast(mdRoot, { handlers: handlers as never }) as HastRoot;
   visit(hast, 'element', (el: Element, _index, parent) => {
     for (const attr of ['href', 'src'] as const) {
       const v = el.properties[attr];
@@ -88,7 +108,8 @@ export function toFragment(blocks: Blocks, resolve: UrlResolver = (u) => u): Fra
       el.properties.style = entry[0];
       if (entry[1]) el.properties.className = [entry[1]];
     }
-    if (el.tagName === 'a') el.properties.target = '_blank';
+    if (el.tagName === 'a' && !String(el.properties.href ?? '').startsWith('#'))
+      el.properties.target = '_blank';
     if ((el.tagName === 'td' || el.tagName === 'th') && NUMERIC.test(textOf(el).trim()))
       el.properties.style = `${String(el.properties.style)};white-space:nowrap`;
     // The code of a block is styled by its <pre>: no second font size inside.
@@ -118,4 +139,23 @@ function textOf(el: Element): string {
 
 function unwrapParagraph(child: ElementContent): ElementContent[] {
   return child.type === 'element' && child.tagName === 'p' ? child.children : [child];
+}
+
+/** A footnote: its number first, in smaller, muted text, with the anchor its references point to. */
+export function toNoteFragment(number: number, blocks: Blocks, resolve?: UrlResolver): Fragment {
+  const f = toFragment(blocks, resolve);
+  let first = true;
+  visit(f.hast, 'element', (el: Element) => {
+    if (el.tagName !== 'p' && el.tagName !== 'li') return;
+    el.properties.style = String(el.properties.style)
+      .replace('font-size:17px', 'font-size:14px')
+      .replace(`color:${c.ink}`, `color:${theme.light.muted}`);
+    el.properties.className = ['n-muted'];
+    if (first && el.tagName === 'p') {
+      first = false;
+      el.properties.id = `note-${number}`;
+      el.children.unshift({ type: 'text', value: `${number}. ` });
+    }
+  });
+  return { hast: f.hast, html: toHtml(f.hast) };
 }

@@ -23,7 +23,9 @@ const OPTIONS: HtmlToTextOptions = {
 };
 
 function fragmentText(f: Fragment, lang: string): string {
-  const html = f.html.includes('<table') ? toHtml(tablesAsRows(f.hast, lang)) : f.html;
+  const html = (f.html.includes('<table') ? toHtml(tablesAsRows(f.hast, lang)) : f.html)
+    // A footnote reference reads [1] in plain text (a superscript 1 would glue to the word).
+    .replace(/<sup\b[^>]*>\s*<a href="#note-(\d+)"[^>]*>\d+<\/a>\s*<\/sup>/g, '[$1]');
   return convert(html, OPTIONS).trim();
 }
 
@@ -83,6 +85,10 @@ export function renderText(view: IssueView): string {
     out.push('', '', heading(view.aside.title, '-'), '', fragmentText(view.aside.body, view.lang));
   if (view.conclusion)
     out.push('', '', heading(view.conclusion.title, '-'), '', fragmentText(view.conclusion.body, view.lang));
+  if (view.notes) {
+    out.push('', '', heading(view.notes.title, '-'), '');
+    for (const n of view.notes.items) out.push(fragmentText(n.body, view.lang), '');
+  }
   if (view.related) {
     out.push('', '', heading(view.related.title, '-'), '');
     for (const item of view.related.items) {

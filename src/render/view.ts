@@ -4,7 +4,12 @@ import type { Newsletter } from '../content/data.ts';
 import type { Blocks, Issue } from '../content/issue.ts';
 import { formatDate, type Labels, labelsFor } from '../content/labels.ts';
 import { typeset } from '../content/typography.ts';
-import { toFragment as blocksToFragment, type Fragment, type UrlResolver } from './fragments.ts';
+import {
+  toFragment as blocksToFragment,
+  type Fragment,
+  toNoteFragment,
+  type UrlResolver,
+} from './fragments.ts';
 
 export interface TitledFragment {
   title: string;
@@ -36,6 +41,8 @@ export interface IssueView {
   sections: Array<TitledFragment & { id: string }>;
   aside: TitledFragment | null;
   conclusion: TitledFragment | null;
+  /** The issue's footnotes, numbered once, shown after the last section (and the conclusion). */
+  notes: { title: string; items: Array<{ number: number; body: Fragment }> } | null;
   related: { title: string; items: RelatedItem[] } | null;
   labels: Omit<Labels, 'numero'>;
   links: { unsubscribe: string; browser: string };
@@ -88,6 +95,15 @@ export function buildView(issue: Issue, options: ViewOptions): IssueView {
     aside: issue.aside ? { title: issue.aside.title, body: toFragment(issue.aside.blocks) } : null,
     conclusion: issue.conclusion
       ? { title: issue.conclusion.title, body: toFragment(issue.conclusion.blocks) }
+      : null,
+    notes: issue.footnotes.length
+      ? {
+          title: labels.notes,
+          items: issue.footnotes.map((n) => ({
+            number: n.number,
+            body: toNoteFragment(n.number, n.blocks, resolve),
+          })),
+        }
       : null,
     related: issue.related.length
       ? {
