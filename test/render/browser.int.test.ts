@@ -65,14 +65,23 @@ describe('rendered issues in Chromium', () => {
           return route.abort();
         });
         await page.setContent(html, { waitUntil: 'load' });
-        const { scrollWidth, innerWidth, layoutWidth, pre, titleLeft } = await page.evaluate(() => ({
+        const { scrollWidth, innerWidth, layoutWidth, pre, titleLeft, clipped } = await page.evaluate(() => ({
           scrollWidth: document.documentElement.scrollWidth,
           innerWidth: window.innerWidth,
           layoutWidth: document.documentElement.clientWidth,
           // Code blocks wrap inside their box.
           pre: Array.from(document.querySelectorAll('pre')).map((p) => p.scrollWidth - p.clientWidth),
           titleLeft: document.querySelector('h2')?.getBoundingClientRect().left ?? -1,
+          // Text cut off: a shown element that hides what overflows it, and has more than it shows.
+          clipped: Array.from(document.querySelectorAll<HTMLElement>('body *'))
+            .filter((e) => e.offsetParent !== null && e.getClientRects().length > 0)
+            .filter((e) => {
+              const o = getComputedStyle(e).overflowX;
+              return (o === 'hidden' || o === 'clip') && e.scrollWidth > e.clientWidth + 1;
+            })
+            .map((e) => `${e.tagName}.${e.className}: ${(e.textContent ?? '').slice(0, 40)}`),
         }));
+        expect(clipped).toEqual([]);
         // The side margin: 16 px on a phone (not twice that, as MJML once did), 32 px inside 600 px.
         expect(titleLeft).toBe(width < 480 ? 16 : (width - 600) / 2 + 32);
         expect(layoutWidth).toBe(width);
