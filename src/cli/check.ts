@@ -8,25 +8,46 @@ export function registerCheck(program: Command, config: () => Config): void {
     .description('validate and lint issues: front matter, links, images, merge fields, HTML size')
     .argument('[files...]', 'issue files (default: every issue in issues/)')
     .option('-t, --template <name>', 'check with this template instead of each issue’s own')
-    .action(async (files: string[], opts: { template?: string }) => {
-      const cfg = config();
-      const { checkIssue, hasErrors } = await import('../check/check.ts');
-      const { listIssueFiles, loadContext } = await import('../content/load.ts');
-      const ctx = loadContext(cfg);
-      const targets = files.length ? files : listIssueFiles(cfg.issuesDir);
-      let failed = 0;
-      for (const file of targets) {
-        const report = await checkIssue(file, ctx, { ...cfg, template: opts.template });
-        printDiagnostics(report.diagnostics, (s) => (hasErrors(report) ? console.error(s) : console.log(s)));
-        const warnings = report.diagnostics.filter((d) => d.severity === 'warning').length;
-        const errors = report.diagnostics.length - warnings;
-        if (errors) failed++;
-        const size = report.htmlBytes === null ? '' : `${kb(report.htmlBytes)} HTML, `;
-        const summary = errors
-          ? `${errors} error(s), ${warnings} warning(s)`
-          : `ok (${size}${warnings} warning(s))`;
-        (errors ? console.error : console.log)(`${report.file}: ${summary}`);
-      }
-      if (failed) process.exitCode = 1;
-    });
+    .option('--clients', 'report what mail clients do not support in the rendered HTML (caniemail.com data)')
+    .option(
+      '--max-unsupported <n>',
+      'with --clients: fail when more unsupported features (not marked harmless) are found',
+    )
+    .action(
+      async (files: string[], opts: { template?: string; clients?: boolean; maxUnsupported?: string }) => {
+        const cfg = config();
+        const { checkIssue, hasErrors } = await import('../check/check.ts');
+        const { listIssueFiles, loadContext } = await import('../content/load.ts');
+        const ctx = loadContext(cfg);
+        const targets = files.length ? files : listIssueFiles(cfg.issuesDir);
+        let failed = 0;
+        for (const file of targets) {
+          const report = await checkIssue(file, ctx, { ...cfg, template: opts.template });
+          printDiagnostics(report.diagnostics, (s) =>
+            hasErrors(report) ? console.error(s) : console.log(s),
+          );
+          const warnings = report.diagnostics.filter((d) => d.severity === 'warning').length;
+          const errors = report.diagnostics.length - warnings;
+          if (errors) failed++;
+          const size = report.htmlBytes === null ? '' : `${kb(report.htmlBytes)} HTML, `;
+          const summary = errors
+            ? `${errors} error(s), ${warnings} warning(s)`
+            : `ok (${size}${warnings} warning(s))`;
+          (errors ? console.error : console.log)(`${report.file}: ${summary}`);
+          if ((opts.clients || opts.maxUnsupported !== undefined) && report.compiled) {
+            const { clientReport, formatClientReport } = await import('../check/clients.ts');
+            const r = clientReport(report.compiled.html);
+            for (const line of formatClientReport(report.compiled.template, r)) console.log(line);
+            const max = opts.maxUnsupported === undefined ? null : Number(opts.maxUnsupported);
+            if (max !== null && r.unsupported > max) {
+              console.error(
+                `${report.file}: ${r.unsupported} unsupported feature(s), more than --max-unsupported ${max}`,
+              );
+              failed++;
+            }
+          }
+        }
+        if (failed) process.exitCode = 1;
+      },
+    );
 }
