@@ -123,8 +123,9 @@ export function clientReport(html: string): ClientReport {
       const feature = /^`([^`]+)`/.exec(message)?.[1];
       if (!feature) return;
       const it = item(feature, level);
-      const list = (it.families[family] ??= []);
+      const list = it.families[family] ?? [];
       if (!list.includes(client)) list.push(client);
+      it.families[family] = list;
     };
     for (const m of 'errors' in r ? r.errors : []) add(m, 'unsupported');
     for (const m of r.warnings) add(m, 'partial');
