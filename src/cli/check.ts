@@ -10,11 +10,18 @@ export function registerCheck(program: Command, config: () => Config): void {
     .option('-t, --template <name>', 'check with this template instead of each issue’s own')
     .option('--clients', 'report what mail clients do not support in the rendered HTML (caniemail.com data)')
     .option(
+      '--links',
+      'list every link and image of the message as a sample reader gets it, with what is wrong with each',
+    )
+    .option(
       '--max-unsupported <n>',
       'with --clients: fail when more unsupported features (not marked harmless) are found',
     )
     .action(
-      async (files: string[], opts: { template?: string; clients?: boolean; maxUnsupported?: string }) => {
+      async (
+        files: string[],
+        opts: { template?: string; clients?: boolean; links?: boolean; maxUnsupported?: string },
+      ) => {
         const cfg = config();
         const { checkIssue, hasErrors } = await import('../check/check.ts');
         const { listIssueFiles, loadContext } = await import('../content/load.ts');
@@ -34,6 +41,23 @@ export function registerCheck(program: Command, config: () => Config): void {
             ? `${errors} error(s), ${warnings} warning(s)`
             : `ok (${size}${warnings} warning(s))`;
           (errors ? console.error : console.log)(`${report.file}: ${summary}`);
+          if (opts.links && report.compiled && report.issue) {
+            const { linksAndImages } = await import('../check/links.ts');
+            const { Personalizer } = await import('../render/personalize.ts');
+            const { sampleLinks, sampleReader } = await import('../render/sample-readers.ts');
+            const links = sampleLinks(cfg.publicUrl, report.issue.slug);
+            const { html } = new Personalizer(report.compiled).fill(sampleReader(), links);
+            const items = linksAndImages(html, {
+              ...links,
+              publicUrl: cfg.publicUrl,
+              issuesDir: cfg.issuesDir,
+            });
+            for (const it of items) {
+              const role = it.role ? ` (${it.role})` : '';
+              console.log(`  ${it.kind} ${JSON.stringify(it.text.slice(0, 60))} → ${it.url}${role}`);
+              for (const p of it.problems) console.log(`      ${p}`);
+            }
+          }
           if ((opts.clients || opts.maxUnsupported !== undefined) && report.compiled) {
             const { clientReport, formatClientReport } = await import('../check/clients.ts');
             const r = clientReport(report.compiled.html);
