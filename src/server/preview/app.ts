@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
@@ -6,6 +6,8 @@ import { streamSSE } from 'hono/streaming';
 import { rateLimiter } from 'hono-rate-limiter';
 import { parseAddress } from '../../_shared/address.ts';
 import { hasErrors, prepareIssue } from '../../check/check.ts';
+import { type ClientReport, clientReport } from '../../check/clients.ts';
+import { linksAndImages } from '../../check/links.ts';
 import { listTemplates } from '../../content/load.ts';
 import { NumeroError } from '../../errors.ts';
 import { Personalizer, type Reader } from '../../render/personalize.ts';
@@ -15,7 +17,20 @@ import { fromOwnOrigin, hostGuard } from '../guard.ts';
 import { webVersionRoutes } from '../web-version.ts';
 import { issueFileForSlug, listSummaries, tryLoadContext, type Workspace } from '../workspace.ts';
 import type { LiveReload } from './live.ts';
-import { diagnosticsList, indexPage, issuePage, layout } from './pages.ts';
+import { diagnosticsList, FRAME_WIDTHS, indexPage, issuePage, layout } from './pages.ts';
+
+/** caniemail's check takes a few seconds: live reload re-renders often, so the last reports are kept. */
+const clientReports = new Map<string, ClientReport>();
+function clientsOf(html: string): ClientReport {
+  const key = createHash('sha1').update(html).digest('hex');
+  let r = clientReports.get(key);
+  if (!r) {
+    r = clientReport(html);
+    clientReports.set(key, r);
+    if (clientReports.size > 20) clientReports.delete(clientReports.keys().next().value as string);
+  }
+  return r;
+}
 
 export interface PreviewDeps {
   /** Host names answered besides loopback (DNS rebinding gets 421). */
@@ -129,6 +144,10 @@ export function previewApp(deps: PreviewDeps): Hono {
       );
     const issue = p.report?.issue;
     const sent = c.req.query('sent');
+    const scheme = c.req.query('scheme') === 'dark' ? 'dark' : 'light';
+    const asked = Number(c.req.query('width'));
+    const width = (FRAME_WIDTHS as readonly number[]).includes(asked) ? asked : 414;
+    const links = sampleLinks(ws.publicUrl, slug);
     return c.html(
       issuePage({
         slug,
@@ -151,6 +170,13 @@ export function previewApp(deps: PreviewDeps): Hono {
                 htmlBytes: Buffer.byteLength(p.out.html),
               }
             : null,
+        scheme,
+        width,
+        // The compiled issue is the same for every reader: one report per edit, not per reader.
+        clients: p.out && p.report?.compiled ? clientsOf(p.report.compiled.html) : null,
+        links: p.out
+          ? linksAndImages(p.out.html, { ...links, publicUrl: ws.publicUrl, issuesDir: ws.issuesDir })
+          : null,
         version: live.version,
         notice: sent ? `Test sent to ${sent}` : null,
         testError: c.req.query('test_error') ?? null,
@@ -172,7 +198,13 @@ export function previewApp(deps: PreviewDeps): Hono {
         422,
       );
     }
-    return c.html(p.out.html, 200, { 'Cache-Control': 'no-store' });
+    // Dark: the template's own dark-mode rules, applied as a client that honours
+    // prefers-color-scheme does (a frame cannot be told its scheme apart from the page's).
+    const body =
+      c.req.query('scheme') === 'dark'
+        ? p.out.html.replace(/@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)/g, '@media all')
+        : p.out.html;
+    return c.html(body, 200, { 'Cache-Control': 'no-store' });
   });
 
   app.post(

@@ -1,5 +1,7 @@
 import { html, raw } from 'hono/html';
 import { CLIP_LIMIT_BYTES } from '../../check/check.ts';
+import type { ClientReport } from '../../check/clients.ts';
+import type { LinkItem } from '../../check/links.ts';
 import { type Diagnostic, formatDiagnostic } from '../../errors.ts';
 import type { IssueSummary } from '../workspace.ts';
 
@@ -69,6 +71,12 @@ export interface IssuePageModel {
     text: string;
     htmlBytes: number;
   } | null;
+  /** How the frames show the message: the reader's colour scheme, and a width of the editor's choice. */
+  scheme: 'light' | 'dark';
+  width: number;
+  /** What mail clients do not support (caniemail), and every link and image, when rendered. */
+  clients: ClientReport | null;
+  links: LinkItem[] | null;
   version: number;
   notice: string | null;
   testError: string | null;
@@ -77,7 +85,7 @@ export interface IssuePageModel {
 }
 
 export function issuePage(m: IssuePageModel): Html {
-  const q = `template=${encodeURIComponent(m.template)}&reader=${encodeURIComponent(m.reader)}&v=${m.version}`;
+  const q = `template=${encodeURIComponent(m.template)}&reader=${encodeURIComponent(m.reader)}&scheme=${m.scheme}&v=${m.version}`;
   const frameSrc = `/preview/${encodeURIComponent(m.slug)}/email.html?${q}`;
   const r = m.rendered;
   const errors = m.diagnostics.filter((d) => d.severity === 'error');
@@ -91,6 +99,13 @@ export function issuePage(m: IssuePageModel): Html {
   )}</select></label>
   <label>Reader <select name="reader" onchange="this.form.submit()">${m.readers.map(
     (rd) => html`<option value="${rd.id}"${rd.id === m.reader ? raw(' selected') : ''}>${rd.label}</option>`,
+  )}</select></label>
+  <label>Colour scheme <select name="scheme" onchange="this.form.submit()">${(['light', 'dark'] as const).map(
+    (sc) =>
+      html`<option value="${sc}"${sc === m.scheme ? raw(' selected') : ''}>${sc === 'dark' ? 'Dark (prefers-color-scheme: dark)' : 'Light'}</option>`,
+  )}</select></label>
+  <label>Width <select name="width" onchange="this.form.submit()">${FRAME_WIDTHS.map(
+    (w) => html`<option value="${w}"${w === m.width ? raw(' selected') : ''}>${w} px</option>`,
   )}</select></label>
   <noscript><button>Apply</button></noscript>
 </form>
@@ -110,12 +125,18 @@ ${diagnosticsList(m.diagnostics.filter((d) => d.severity === 'warning'))}
 <div class="tabs">
   <input type="radio" name="tab" id="tab-html" checked><label for="tab-html">HTML</label>
   <input type="radio" name="tab" id="tab-text"><label for="tab-text">Plain text</label>
+  <input type="radio" name="tab" id="tab-clients"><label for="tab-clients">Compatibility${m.clients ? ` (${m.clients.unsupported})` : ''}</label>
+  <input type="radio" name="tab" id="tab-links"><label for="tab-links">Links &amp; images${m.links ? ` (${m.links.filter((l) => l.problems.length).length})` : ''}</label>
   <div class="panel panel-html">
     <figure class="frame desktop"><figcaption>Desktop · 800 px</figcaption>
       <iframe name="desktop" title="Desktop preview" src="${frameSrc}" width="800" height="1100"></iframe></figure>
     <figure class="frame mobile"><figcaption>Mobile · 375 px</figcaption>
       <iframe name="mobile" title="Mobile preview" src="${frameSrc}" width="375" height="1100"></iframe></figure>
+    <figure class="frame custom"><figcaption>${m.width} px · drag the corner to resize</figcaption>
+      <div class="resizable" style="width:${m.width}px"><iframe name="custom" title="Preview at a chosen width" src="${frameSrc}" height="1100"></iframe></div></figure>
   </div>
+  <div class="panel panel-clients">${m.clients ? clientsPanel(m.clients) : ''}</div>
+  <div class="panel panel-links">${m.links ? linksPanel(m.links) : ''}</div>
   <div class="panel panel-text"><pre class="text-part">${r.text}</pre></div>
 </div>
 <form class="send-test" method="post" action="/preview/${encodeURIComponent(m.slug)}/test">
@@ -129,6 +150,26 @@ ${diagnosticsList(m.diagnostics.filter((d) => d.severity === 'warning'))}
 }
 </main>`;
   return layout(r ? `${r.subject} · numero preview` : `${m.file} · errors`, body, { live: true });
+}
+
+export const FRAME_WIDTHS = [320, 375, 414, 600, 800] as const;
+
+function clientsPanel(r: ClientReport): Html {
+  return html`<p>${r.unsupported} unsupported feature(s) worth a look, from <a href="https://www.caniemail.com/">caniemail.com</a>'s data (offline). Harmless engine boilerplate is marked, not hidden.</p>
+<table class="clients"><thead><tr><th>Support</th><th>Feature</th><th>Clients</th><th>From</th><th>Note</th></tr></thead><tbody>${r.items.map(
+    (it) => html`<tr class="${it.level}${it.harmless ? ' harmless' : ''}" data-feature="${it.feature}">
+  <td>${it.level}</td><td><code>${it.feature}</code></td>
+  <td>${Object.entries(it.families).map(([f, cs]) => html`<span class="family" title="${cs.join(', ')}">${f} (${cs.length})</span> `)}</td>
+  <td>${it.origin}</td><td>${it.harmless ? html`<em>harmless:</em> ${it.harmless}` : it.notes.slice(0, 2).join(' ')}</td></tr>`,
+  )}</tbody></table>${r.missingData.length ? html`<p class="no-data">No data in caniemail for: ${r.missingData.join('; ')}</p>` : ''}`;
+}
+
+function linksPanel(items: LinkItem[]): Html {
+  return html`<table class="links"><thead><tr><th></th><th>Text or alt</th><th>URL (as this reader gets it)</th><th>Checks</th></tr></thead><tbody>${items.map(
+    (it) => html`<tr class="${it.problems.length ? 'problem' : 'ok'}">
+  <td>${it.kind}${it.role ? html` <strong>${it.role}</strong>` : ''}</td><td>${it.text}</td><td class="url">${it.url}</td>
+  <td>${it.problems.length ? html`<ul>${it.problems.map((pr) => html`<li>${pr}</li>`)}</ul>` : 'ok'}</td></tr>`,
+  )}</tbody></table>`;
 }
 
 const CSS = `
@@ -155,6 +196,14 @@ table.issues td:nth-child(2){white-space:nowrap}
 .panel{display:none;border-top:1px solid #8886;padding-top:12px}
 #tab-html:checked~.panel-html{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
 #tab-text:checked~.panel-text{display:block}
+#tab-clients:checked~.panel-clients{display:block}
+#tab-links:checked~.panel-links{display:block}
+.resizable{resize:horizontal;overflow:auto;min-width:280px;max-width:1000px;border:1px dashed #8886}
+.resizable iframe{width:100%;border:0}
+table.clients,table.links{border-collapse:collapse;width:100%;font-size:14px}
+table.clients td,table.clients th,table.links td,table.links th{text-align:left;padding:4px 8px;border-bottom:1px solid #8884;vertical-align:top}
+tr.harmless{opacity:.65}tr.unsupported:not(.harmless) td:first-child,tr.problem td:last-child{color:#b3261e}
+td.url{word-break:break-all;max-width:420px}
 .frame{margin:0}.frame figcaption{font-size:13px;color:#778;margin-bottom:4px}
 iframe{border:1px solid #8886;background:#fff}
 .text-part{white-space:pre-wrap;max-width:80ch;font-size:14px;line-height:1.5}
