@@ -47,7 +47,9 @@ describe('the preview’s compatibility and links tabs, dark switch and widths (
     await page.click('label[for="tab-clients"]');
     const clients = page.locator('.panel-clients');
     await expect.poll(() => clients.isVisible(), POLL).toBe(true);
-    expect(await clients.locator('tr.harmless[data-feature="<body> element"]').first().textContent()).toMatch(/harmless/);
+    expect(await clients.locator('tr.harmless[data-feature="<body> element"]').first().textContent()).toMatch(
+      /harmless/,
+    );
     expect(await clients.locator('tr.unsupported').count()).toBeGreaterThan(0);
 
     await page.click('label[for="tab-links"]');
