@@ -52,6 +52,13 @@ describe('the preview’s compatibility and links tabs, dark switch and widths (
     );
     expect(await clients.locator('tr.unsupported').count()).toBeGreaterThan(0);
 
+    // The inbox line, cut as Gmail and Apple Mail show it on a desktop and a phone.
+    await page.click('details.inbox-rows summary');
+    expect(await page.locator('details.inbox-rows summary').textContent()).toMatch(
+      /subject \d+ characters, preheader \d+/,
+    );
+    expect(await page.locator('tr[data-client="Gmail phone"]').count()).toBe(1);
+
     await page.click('label[for="tab-links"]');
     const links = page.locator('.panel-links');
     await expect.poll(() => links.isVisible(), POLL).toBe(true);

@@ -1,6 +1,7 @@
 import { html, raw } from 'hono/html';
 import { CLIP_LIMIT_BYTES } from '../../check/check.ts';
 import type { ClientReport } from '../../check/clients.ts';
+import { inboxRows } from '../../check/inbox.ts';
 import type { LinkItem } from '../../check/links.ts';
 import { type Diagnostic, formatDiagnostic } from '../../errors.ts';
 import type { IssueSummary } from '../workspace.ts';
@@ -119,6 +120,12 @@ ${
   <span class="subject">${r.subject}</span>
   <span class="preheader">${r.preheader}</span>
 </section>
+<details class="inbox-rows"><summary>In the inbox: subject ${[...r.subject].length} characters, preheader ${[...r.preheader].length}</summary>
+<table>${inboxRows(r).map(
+        (row) => html`<tr data-client="${row.client} ${row.device}"><th>${row.client} · ${row.device}</th>
+  <td><strong class="${row.cut.from ? 'cut' : ''}">${row.from}</strong></td>
+  <td><span class="subject ${row.cut.subject ? 'cut' : ''}">${row.subject}</span> <span class="preheader ${row.cut.preheader ? 'cut' : ''}">${row.preheader}</span></td></tr>`,
+      )}</table></details>
 <p class="size ${percent > 85 ? 'near' : ''}">HTML: ${(r.htmlBytes / 1000).toFixed(1)} KB of the 102 KB Gmail clipping limit (${percent} %)
   <meter min="0" max="${CLIP_LIMIT_BYTES}" value="${r.htmlBytes}"></meter></p>
 ${diagnosticsList(m.diagnostics.filter((d) => d.severity === 'warning'))}
@@ -204,6 +211,8 @@ table.clients,table.links{border-collapse:collapse;width:100%;font-size:14px}
 table.clients td,table.clients th,table.links td,table.links th{text-align:left;padding:4px 8px;border-bottom:1px solid #8884;vertical-align:top}
 tr.harmless{opacity:.65}tr.unsupported:not(.harmless) td:first-child,tr.problem td:last-child{color:#b3261e}
 td.url{word-break:break-all;max-width:420px}
+.inbox-rows table{border-collapse:collapse;font-size:14px}.inbox-rows th,.inbox-rows td{text-align:left;padding:3px 8px;white-space:nowrap}
+.inbox-rows .preheader{color:#778}.inbox-rows .cut{text-decoration:underline dotted #b3261e}
 .frame{margin:0}.frame figcaption{font-size:13px;color:#778;margin-bottom:4px}
 iframe{border:1px solid #8886;background:#fff}
 .text-part{white-space:pre-wrap;max-width:80ch;font-size:14px;line-height:1.5}
