@@ -10,6 +10,10 @@ export function registerCheck(program: Command, config: () => Config): void {
     .option('-t, --template <name>', 'check with this template instead of each issue’s own')
     .option('--clients', 'report what mail clients do not support in the rendered HTML (caniemail.com data)')
     .option(
+      '--spam',
+      'score the message as a reader receives it with SpamAssassin (local tests only), when installed',
+    )
+    .option(
       '--links',
       'list every link and image of the message as a sample reader gets it, with what is wrong with each',
     )
@@ -20,7 +24,13 @@ export function registerCheck(program: Command, config: () => Config): void {
     .action(
       async (
         files: string[],
-        opts: { template?: string; clients?: boolean; links?: boolean; maxUnsupported?: string },
+        opts: {
+          template?: string;
+          clients?: boolean;
+          links?: boolean;
+          spam?: boolean;
+          maxUnsupported?: string;
+        },
       ) => {
         const cfg = config();
         const { checkIssue, hasErrors } = await import('../check/check.ts');
@@ -56,6 +66,34 @@ export function registerCheck(program: Command, config: () => Config): void {
               const role = it.role ? ` (${it.role})` : '';
               console.log(`  ${it.kind} ${JSON.stringify(it.text.slice(0, 60))} → ${it.url}${role}`);
               for (const p of it.problems) console.log(`      ${p}`);
+            }
+          }
+          if (opts.spam && report.compiled && report.issue) {
+            const { spamScore } = await import('../check/spam.ts');
+            const { buildTestMessage, signedRaw } = await import('../send/test-send.ts');
+            const { sampleReader } = await import('../render/sample-readers.ts');
+            const reader = sampleReader();
+            const { message } = buildTestMessage({
+              compiled: report.compiled,
+              newsletter: report.issue.newsletter,
+              reader,
+              to: reader.email,
+              settings: {
+                secret: cfg.unsubscribeSecret ?? null,
+                publicUrl: cfg.publicUrl,
+                mailtoDomain: cfg.unsubscribeMailtoDomain,
+                bounceDomain: cfg.send.bounceDomain,
+                dkim: cfg.send.dkim,
+              },
+            });
+            const r = await spamScore(await signedRaw(message, cfg.send.dkim));
+            if (!r.available) console.log(`  spam: SpamAssassin is not installed (${r.install})`);
+            else {
+              console.log(
+                `  spam: ${r.score.toFixed(1)} points (${r.required.toFixed(1)} flags a message), local tests`,
+              );
+              for (const rule of r.rules)
+                console.log(`    ${rule.points.toFixed(1).padStart(5)}  ${rule.name}  ${rule.description}`);
             }
           }
           if ((opts.clients || opts.maxUnsupported !== undefined) && report.compiled) {

@@ -31,5 +31,9 @@ describe('mail client compatibility (caniemail.com data, offline)', () => {
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/unsupported feature\(s\), more than --max-unsupported 0/);
     expect((await numero(['check', file, '--max-unsupported', '50'])).code).toBe(0);
+    // numero check --spam: SpamAssassin's score and rules (installed by .ci/run).
+    const spam = await numero(['check', file, '--spam']);
+    expect(spam.stdout).toMatch(/spam: -?\d+\.\d points \(5\.0 flags a message\), local tests/);
+    expect(spam.stdout).toContain('HTML_MESSAGE');
   });
 });

@@ -59,6 +59,14 @@ describe('the preview’s compatibility and links tabs, dark switch and widths (
     );
     expect(await page.locator('tr[data-client="Gmail phone"]').count()).toBe(1);
 
+    // The spam tab: SpamAssassin (Debian's, installed by .ci/run) scores the message, rules listed.
+    await page.click('label[for="tab-spam"]');
+    const spam = page.frameLocator('iframe[name="spam"]');
+    await expect
+      .poll(() => spam.locator('.spam-score').textContent(), { timeout: 90_000 })
+      .toMatch(/^-?\d+\.\d points/);
+    expect(await spam.locator('table.spam code').allTextContents()).toContain('HTML_MESSAGE');
+
     await page.click('label[for="tab-links"]');
     const links = page.locator('.panel-links');
     await expect.poll(() => links.isVisible(), POLL).toBe(true);

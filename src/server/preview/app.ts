@@ -8,16 +8,17 @@ import { parseAddress } from '../../_shared/address.ts';
 import { hasErrors, prepareIssue } from '../../check/check.ts';
 import { type ClientReport, clientReport } from '../../check/clients.ts';
 import { linksAndImages } from '../../check/links.ts';
+import { spamScore } from '../../check/spam.ts';
 import { listTemplates } from '../../content/load.ts';
 import { NumeroError } from '../../errors.ts';
 import { Personalizer, type Reader } from '../../render/personalize.ts';
 import { SAMPLE_READERS, sampleLinks } from '../../render/sample-readers.ts';
-import { sendTest, type TestSendSettings } from '../../send/test-send.ts';
+import { buildTestMessage, sendTest, signedRaw, type TestSendSettings } from '../../send/test-send.ts';
 import { fromOwnOrigin, hostGuard } from '../guard.ts';
 import { webVersionRoutes } from '../web-version.ts';
 import { issueFileForSlug, listSummaries, tryLoadContext, type Workspace } from '../workspace.ts';
 import type { LiveReload } from './live.ts';
-import { diagnosticsList, FRAME_WIDTHS, indexPage, issuePage, layout } from './pages.ts';
+import { diagnosticsList, FRAME_WIDTHS, indexPage, issuePage, layout, spamPage } from './pages.ts';
 
 /** caniemail's check takes a few seconds: live reload re-renders often, so the last reports are kept. */
 const clientReports = new Map<string, ClientReport>();
@@ -205,6 +206,32 @@ export function previewApp(deps: PreviewDeps): Hono {
         ? p.out.html.replace(/@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)/g, '@media all')
         : p.out.html;
     return c.html(body, 200, { 'Cache-Control': 'no-store' });
+  });
+
+  // The spam score takes SpamAssassin a second or two: its own page, loaded only when its tab is shown.
+  app.get('/preview/:slug/spam.html', async (c) => {
+    const p = await preview(c.req.param('slug'), c.req.query('template'), c.req.query('reader'));
+    if (!p?.report?.compiled || !p.report.issue) return c.text('Not found', 404);
+    const readerId = p.reader;
+    const reader =
+      SAMPLE_READERS.find((r) => r.id === readerId) ?? (await readers()).find((r) => r.id === readerId);
+    if (!reader) return c.text('Not found', 404);
+    const { message } = buildTestMessage({
+      compiled: p.report.compiled,
+      newsletter: p.report.issue.newsletter,
+      reader,
+      to: reader.email,
+      settings: {
+        secret: null,
+        mailtoDomain: null,
+        bounceDomain: undefined,
+        dkim: null,
+        ...deps.sending,
+        publicUrl: ws.publicUrl,
+      },
+    });
+    const result = await spamScore(await signedRaw(message, deps.sending?.dkim ?? null));
+    return c.html(spamPage(result), 200, { 'Cache-Control': 'no-store' });
   });
 
   app.post(

@@ -3,6 +3,7 @@ import { CLIP_LIMIT_BYTES } from '../../check/check.ts';
 import type { ClientReport } from '../../check/clients.ts';
 import { inboxRows } from '../../check/inbox.ts';
 import type { LinkItem } from '../../check/links.ts';
+import type { SpamResult } from '../../check/spam.ts';
 import { type Diagnostic, formatDiagnostic } from '../../errors.ts';
 import type { IssueSummary } from '../workspace.ts';
 
@@ -133,6 +134,7 @@ ${diagnosticsList(m.diagnostics.filter((d) => d.severity === 'warning'))}
   <input type="radio" name="tab" id="tab-html" checked><label for="tab-html">HTML</label>
   <input type="radio" name="tab" id="tab-text"><label for="tab-text">Plain text</label>
   <input type="radio" name="tab" id="tab-clients"><label for="tab-clients">Compatibility${m.clients ? ` (${m.clients.unsupported})` : ''}</label>
+  <input type="radio" name="tab" id="tab-spam"><label for="tab-spam">Spam score</label>
   <input type="radio" name="tab" id="tab-links"><label for="tab-links">Links &amp; images${m.links ? ` (${m.links.filter((l) => l.problems.length).length})` : ''}</label>
   <div class="panel panel-html">
     <figure class="frame desktop"><figcaption>Desktop · 800 px</figcaption>
@@ -143,6 +145,7 @@ ${diagnosticsList(m.diagnostics.filter((d) => d.severity === 'warning'))}
       <div class="resizable" style="width:${m.width}px"><iframe name="custom" title="Preview at a chosen width" src="${frameSrc}" height="1100"></iframe></div></figure>
   </div>
   <div class="panel panel-clients">${m.clients ? clientsPanel(m.clients) : ''}</div>
+  <div class="panel panel-spam"><iframe name="spam" title="SpamAssassin score" loading="lazy" src="/preview/${encodeURIComponent(m.slug)}/spam.html?${q}" width="900" height="600"></iframe></div>
   <div class="panel panel-links">${m.links ? linksPanel(m.links) : ''}</div>
   <div class="panel panel-text"><pre class="text-part">${r.text}</pre></div>
 </div>
@@ -157,6 +160,18 @@ ${diagnosticsList(m.diagnostics.filter((d) => d.severity === 'warning'))}
 }
 </main>`;
   return layout(r ? `${r.subject} · numero preview` : `${m.file} · errors`, body, { live: true });
+}
+
+/** The spam tab's page: SpamAssassin's score and rules, or how to install it. */
+export function spamPage(r: SpamResult): Html {
+  const body = r.available
+    ? html`<main id="main"><p class="spam-score"><strong>${r.score.toFixed(1)}</strong> points (SpamAssassin flags ${r.required.toFixed(1)} and above), local tests only, on the message as this reader receives it, headers included.</p>
+<table class="spam"><thead><tr><th>Points</th><th>Rule</th><th>What it means</th></tr></thead><tbody>${r.rules.map(
+        (rule) =>
+          html`<tr><td>${rule.points.toFixed(1)}</td><td><code>${rule.name}</code></td><td>${rule.description}</td></tr>`,
+      )}</tbody></table></main>`
+    : html`<main id="main"><p class="spam-missing">SpamAssassin is not installed on this machine, so no score. Install it (${r.install}) and reload: numero runs it locally, with no network tests.</p></main>`;
+  return layout('Spam score', body, { live: false });
 }
 
 export const FRAME_WIDTHS = [320, 375, 414, 600, 800] as const;
@@ -205,6 +220,7 @@ table.issues td:nth-child(2){white-space:nowrap}
 #tab-text:checked~.panel-text{display:block}
 #tab-clients:checked~.panel-clients{display:block}
 #tab-links:checked~.panel-links{display:block}
+#tab-spam:checked~.panel-spam{display:block}
 .resizable{resize:horizontal;overflow:auto;min-width:280px;max-width:1000px;border:1px dashed #8886}
 .resizable iframe{width:100%;border:0}
 table.clients,table.links{border-collapse:collapse;width:100%;font-size:14px}
