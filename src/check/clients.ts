@@ -49,6 +49,10 @@ const HARMLESS: Record<string, string> = {
   'overflow-wrap': 'long words may overflow in these clients; word-break and word-wrap are also set',
   'color-scheme': 'dark-mode hint',
   outline: "MJML's reset",
+  'text-decoration': 'links are underlined by default where it is ignored',
+  'text-decoration-line': "React Email's Link resets it before numero's underline; links stay underlined",
+  'width attribute': 'the same width is also set in CSS',
+  'align attribute': 'centring is also set in CSS',
   'mso- properties': 'Outlook-only properties',
 };
 
@@ -90,6 +94,15 @@ const familyOf = new Map(
 );
 
 export function clientReport(html: string): ClientReport {
+  // overflow hides the preheader (harmless where ignored), and makes a wide table's box scroll: where
+  // it is ignored, that table is as wide as its content. Only the second deserves a look.
+  const tableBox = html.includes('n-table');
+  const harmlessFor = (feature: string): string | null =>
+    feature === 'overflow'
+      ? tableBox
+        ? null
+        : 'hides the preheader, with max-height:0 and opacity:0'
+      : (HARMLESS[feature] ?? (feature.startsWith('mso-') ? (HARMLESS['mso- properties'] ?? null) : null));
   const byKey = new Map<string, ClientItem>();
   const missingData: string[] = [];
   const item = (feature: string, level: ClientItem['level']) => {
@@ -101,8 +114,7 @@ export function clientReport(html: string): ClientReport {
         level,
         families: {},
         origin: ORIGIN.find(([re]) => re.test(feature))?.[1] ?? 'the template',
-        harmless:
-          HARMLESS[feature] ?? (feature.startsWith('mso-') ? (HARMLESS['mso- properties'] ?? null) : null),
+        harmless: harmlessFor(feature),
         notes: [],
       };
       byKey.set(key, it);
