@@ -17,9 +17,11 @@ beforeAll(async () => {
   for (const f of ['newsletter.yml', 'articles.yml'])
     fs.copyFileSync(path.join(ISSUES_DIR, f), path.join(tmp, f));
   fs.copyFileSync(
-    path.join(ROOT, 'test/fixtures/render-issues/links-check.md'),
+    path.join(ROOT, 'test/fixtures/preview-issues/links-check.md'),
     path.join(tmp, '2027-01-07-links.md'),
   );
+  // The issue's image: 250 KB, over the 200 KB a phone should download.
+  fs.writeFileSync(path.join(tmp, 'carte.png'), Buffer.alloc(250 * 1024));
   server = await startPreview({
     workspace: { issuesDir: tmp, templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL },
     smtp: { url: 'smtp://127.0.0.1:9' },
@@ -75,6 +77,8 @@ describe('the preview’s compatibility and links tabs, dark switch and widths (
       'the text shows www.mabanque.fr but the link goes to evil.example (looks like phishing)',
     );
     expect(text).toContain('http: the link is not encrypted');
+    expect(text).toContain('250 KB: over 200 KB, slow on a phone');
+    expect(text).toContain('no width and height');
     expect(await links.locator('tr', { hasText: 'unsubscribe' }).count()).toBe(1);
     expect(await links.locator('tr', { hasText: 'web version' }).count()).toBe(1);
   });
