@@ -91,6 +91,54 @@ async function bareLoop(n: number, smtpUrl: string): Promise<number> {
   return n / seconds;
 }
 
+/**
+ * The machine's SMTP ceiling, measured against the same sink in the same run: pre-built copies of
+ * one personalised message of this issue pushed over raw pipelined sockets by the shared
+ * `smtp-ceiling.mjs` (next to the repository, as on the build machines). Null when it is absent.
+ */
+async function ceiling(n: number, smtpUrl: string): Promise<number | null> {
+  const script = path.resolve(ROOT, '../shared/bench/smtp-ceiling.mjs');
+  if (!fs.existsSync(script)) return null;
+  const dirs = { issuesDir: path.join(ROOT, 'issues'), templatesDir: path.join(ROOT, 'templates') };
+  const report = await prepareIssue(ISSUE, loadContext(dirs), { ...dirs, publicUrl: PUBLIC_URL });
+  if (!report.compiled) throw new Error('issue did not render');
+  const c = new Personalizer(report.compiled).fill(
+    { email: 'lecteur1@example.org', firstName: 'Prénom1' },
+    { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe/x`, browserUrl: `${PUBLIC_URL}/issues/x` },
+  );
+  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  const info = await stream.sendMail({
+    from: 'Bruxelles Korner <lettre@bruxelles-korner.example>',
+    to: 'lecteur1@example.org',
+    subject: c.subject,
+    html: c.html,
+    text: c.text,
+  });
+  const eml = path.join(os.tmpdir(), `numero-ceiling-${process.pid}.eml`);
+  fs.writeFileSync(eml, info.message as Buffer);
+  try {
+    const out = spawnSync(
+      process.execPath,
+      [
+        script,
+        '--url',
+        smtpUrl,
+        '--messages',
+        String(Math.min(n, 50_000)),
+        '--connections',
+        String(POOL),
+        '--eml',
+        eml,
+      ],
+      { encoding: 'utf8' },
+    );
+    const m = /ceiling: ([\d.]+) msg\/s/.exec(out.stdout ?? '');
+    return m ? Number(m[1]) : null;
+  } finally {
+    fs.rmSync(eml, { force: true });
+  }
+}
+
 async function pipeline(n: number, smtpUrl: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-bench-send-'));
   const redis = await startRedisServer({ dir: path.join(dir, 'redis'), port: await freePort() });
@@ -176,14 +224,17 @@ console.log(
   `numero send benchmark: node ${process.version}; ${os.cpus().length} cores; sink, Redis and SQLite on this machine; pool ${POOL}`,
 );
 console.log(
-  '| readers | bare Nodemailer loop | full pipeline | ratio | `numero send` (enqueue) | peak RSS send | peak RSS worker | Redis peak |',
+  '| readers | raw-socket ceiling | bare Nodemailer loop | full pipeline | pipeline / bare | pipeline / ceiling | `numero send` (enqueue) | peak RSS send | peak RSS worker | Redis peak |',
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const n of sizes) {
+  const top = await ceiling(n, sink.url);
   const bare = await bareLoop(n, sink.url);
   const p = await pipeline(n, sink.url);
+  const ceil = top === null ? 'n/a' : `${Math.round(top)} msg/s`;
+  const ofCeil = top === null ? 'n/a' : `${Math.round((p.rate / top) * 100)} %`;
   console.log(
-    `| ${n.toLocaleString('en-US')} | ${Math.round(bare)} msg/s | ${Math.round(p.rate)} msg/s | ${Math.round((p.rate / bare) * 100)} % | ${p.enqueueSeconds.toFixed(1)} s | ${p.sendRss.toFixed(0)} MB | ${p.workerRss.toFixed(0)} MB | ${p.redisPeak} |`,
+    `| ${n.toLocaleString('en-US')} | ${ceil} | ${Math.round(bare)} msg/s | ${Math.round(p.rate)} msg/s | ${Math.round((p.rate / bare) * 100)} % | ${ofCeil} | ${p.enqueueSeconds.toFixed(1)} s | ${p.sendRss.toFixed(0)} MB | ${p.workerRss.toFixed(0)} MB | ${p.redisPeak} |`,
   );
 }
 sink.child.kill('SIGTERM');
