@@ -2,8 +2,8 @@
  * npm run bench:send [N…]: sends one issue to N readers (default 10,000 and 100,000) through the full
  * pipeline — SQLite, `numero send`, BullMQ on a private redis-server, one `numero worker` process with
  * its pooled transport — into a loopback SMTP sink (own process) that discards, and, in the same
- * run, the same personalised messages through a bare pooled Nodemailer loop (no queue, no database)
- * as the baseline. Prints messages per second, their ratio, peak RSS of the worker and of
+ * run, the same personalised messages, pre-built as raw MIME, through a bare pooled Nodemailer loop
+ * (`sendMail({ envelope, raw })`: no queue, no database) as the baseline, and the raw-socket ceiling. Prints messages per second, their ratio, peak RSS of the worker and of
  * `numero send`, the enqueue time, and Redis' peak memory.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -18,6 +18,7 @@ import { prepareIssue } from '../src/check/check.ts';
 import { loadContext } from '../src/content/load.ts';
 import { Personalizer } from '../src/render/personalize.ts';
 import { freePort, startRedisServer } from '../src/runtime/redis-server.ts';
+import { buildMessage } from '../src/send/message.ts';
 import { createList, insertMemberships, insertSubscribers } from '../src/store/audience.ts';
 import { campaignById } from '../src/store/campaigns.ts';
 import { openStore } from '../src/store/db.ts';
@@ -48,11 +49,39 @@ async function startSink(): Promise<{ url: string; child: ChildProcess }> {
 
 const peakRss = (stderr: string) => Number(/peak-rss-kb (\d+)/.exec(stderr)?.[1] ?? 0) / 1024;
 
+/**
+ * The bare transport: the same personalised messages, built beforehand by numero's own message
+ * builder (raw MIME, VERP, List-Unsubscribe), pushed through a pooled Nodemailer transport with
+ * `sendMail({ envelope, raw })`, 5 connections, 50 in flight; no queue, no database. 1,000 distinct
+ * messages are built and sent in turn, so memory stays flat at any size.
+ */
 async function bareLoop(n: number, smtpUrl: string): Promise<number> {
   const dirs = { issuesDir: path.join(ROOT, 'issues'), templatesDir: path.join(ROOT, 'templates') };
   const report = await prepareIssue(ISSUE, loadContext(dirs), { ...dirs, publicUrl: PUBLIC_URL });
   if (!report.compiled) throw new Error('issue did not render');
   const p = new Personalizer(report.compiled);
+  const built = Array.from({ length: Math.min(n, 1000) }, (_, i) => {
+    const links = unsubscribeLinks(
+      { listId: 1, subscriberId: i + 1, campaignId: '1' },
+      { secret: SECRET, publicUrl: PUBLIC_URL, mailtoDomain: 'lettre.example.org' },
+    );
+    const content = p.fill(
+      { email: `lecteur${i}@example.org`, firstName: `Prénom${i}` },
+      { unsubscribeUrl: links.url, browserUrl: `${PUBLIC_URL}/issues/x` },
+    );
+    return buildMessage({
+      messageId: `<numero.c1.d${i}.bench@lettre.example.org>`,
+      campaignId: '1',
+      subscriberId: String(i + 1),
+      listName: 'lecteurs',
+      from: 'Bruxelles Korner <lettre@bruxelles-korner.example>',
+      to: { name: `Prénom${i}`, address: `lecteur${i}@example.org` },
+      content,
+      unsubscribe: links,
+      domain: 'lettre.example.org',
+      bounceDomain: 'lettre.example.org',
+    });
+  });
   const u = new URL(smtpUrl);
   const transport = nodemailer.createTransport({
     pool: true,
@@ -67,22 +96,8 @@ async function bareLoop(n: number, smtpUrl: string): Promise<number> {
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       while (next < n) {
-        const i = next++;
-        const links = unsubscribeLinks(
-          { listId: 1, subscriberId: i + 1, campaignId: '1' },
-          { secret: SECRET, publicUrl: PUBLIC_URL, mailtoDomain: 'lettre.example.org' },
-        );
-        const c = p.fill(
-          { email: `lecteur${i}@example.org`, firstName: `Prénom${i}` },
-          { unsubscribeUrl: links.url, browserUrl: `${PUBLIC_URL}/issues/x` },
-        );
-        await transport.sendMail({
-          from: 'Bruxelles Korner <lettre@bruxelles-korner.example>',
-          to: `lecteur${i}@example.org`,
-          subject: c.subject,
-          html: c.html,
-          text: c.text,
-        });
+        const m = built[next++ % built.length];
+        if (m) await transport.sendMail({ envelope: m.envelope, raw: m.raw });
       }
     }),
   );
