@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 
 /**
@@ -53,4 +54,11 @@ export function fromOwnOrigin(c: Context): 'same' | 'cross' | 'unknown' {
   const site = c.req.header('sec-fetch-site');
   if (site) return site === 'same-origin' ? 'same' : 'cross';
   return 'unknown';
+}
+
+/** Whether a secret someone gave equals ours, in constant time (a token, a password, a MAC). */
+export function sameSecret(given: string, expected: string): boolean {
+  const x = Buffer.from(given);
+  const y = Buffer.from(expected);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../_shared/log.ts';
@@ -7,6 +6,7 @@ import { type InboundSettings, processInbound } from '../events/pipeline.ts';
 import { postmarkReports, sesReports } from '../events/providers.ts';
 import { type FetchText, fetchFromSns, isSnsUrl, parseSnsMessage, snsVerifier } from '../events/sns.ts';
 import type { Store } from '../store/db.ts';
+import { sameSecret } from './guard.ts';
 
 /**
  * Provider webhooks on `numero serve`, each authenticated before anything is read into the store:
@@ -22,12 +22,6 @@ export interface WebhookOptions {
   /** How SNS certificates and subscription URLs are fetched (HTTPS, SNS hosts only). */
   fetchText?: FetchText;
 }
-
-const sameSecret = (a: string, b: string) => {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-};
 
 export function webhookRoutes(o: WebhookOptions): Hono {
   const app = new Hono();

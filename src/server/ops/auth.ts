@@ -1,7 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { fromOwnOrigin, isUnsafe } from '../guard.ts';
+import { fromOwnOrigin, isUnsafe, sameSecret } from '../guard.ts';
 
 /**
  * Authentication of the ops dashboard and /metrics: OPS_TOKEN, given either as a bearer token
@@ -30,12 +30,6 @@ export interface OpsAuthority {
   require(o: { csrfField: boolean }): MiddlewareHandler;
 }
 
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /** `token` unset: ops is off, and every request is refused. */
 export function opsAuthority(
   token: string | undefined,
@@ -49,13 +43,13 @@ export function opsAuthority(
     if (!value || value.length > 200) return null;
     const [exp = '', nonce = '', given = ''] = value.split('.');
     if (!/^\d{1,15}$/.test(exp) || Number(exp) < Date.now()) return null;
-    return equal(given, mac(`session|${exp}.${nonce}`)) ? value : null;
+    return sameSecret(given, mac(`session|${exp}.${nonce}`)) ? value : null;
   };
 
   const identify = (c: Context): OpsAuth | null => {
     if (!token) return null;
     const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
-    if (bearer !== undefined) return equal(bearer, token) ? { kind: 'bearer' } : null;
+    if (bearer !== undefined) return sameSecret(bearer, token) ? { kind: 'bearer' } : null;
     const s = session(c);
     return s ? { kind: 'cookie', csrf: mac(`csrf|${s}`) } : null;
   };
@@ -64,7 +58,7 @@ export function opsAuthority(
     enabled: Boolean(token),
     identify,
     login(c, given) {
-      if (!token || !equal(given, token)) return false;
+      if (!token || !sameSecret(given, token)) return false;
       const exp = String(Date.now() + SESSION_MS);
       const nonce = randomBytes(12).toString('base64url');
       const secure =
@@ -91,7 +85,7 @@ export function opsAuthority(
           if (csrfField) {
             const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
             const proof = typeof body._csrf === 'string' ? body._csrf : '';
-            if (!equal(proof, who.csrf)) return onDenied(c, 403);
+            if (!sameSecret(proof, who.csrf)) return onDenied(c, 403);
           }
         }
         await next();

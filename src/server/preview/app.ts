@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
@@ -14,7 +14,7 @@ import { NumeroError } from '../../errors.ts';
 import { Personalizer, type Reader } from '../../render/personalize.ts';
 import { SAMPLE_READERS, sampleLinks } from '../../render/sample-readers.ts';
 import { buildTestMessage, sendTest, signedRaw, type TestSendSettings } from '../../send/test-send.ts';
-import { fromOwnOrigin, hostGuard } from '../guard.ts';
+import { fromOwnOrigin, hostGuard, sameSecret } from '../guard.ts';
 import { webVersionRoutes } from '../web-version.ts';
 import { issueFileForSlug, listSummaries, tryLoadContext, type Workspace } from '../workspace.ts';
 import type { LiveReload } from './live.ts';
@@ -56,6 +56,15 @@ export type PreviewReader = Reader & { id: string };
 export function previewApp(deps: PreviewDeps): Hono {
   const { workspace: ws, live } = deps;
   const app = new Hono();
+  /** How test copies (sent, or scored for spam) are signed and addressed: as real sends are. */
+  const testSettings: TestSendSettings = {
+    secret: null,
+    mailtoDomain: null,
+    bounceDomain: undefined,
+    dkim: null,
+    ...deps.sending,
+    publicUrl: ws.publicUrl,
+  };
   // The preview shows unpublished issues and real subscribers, and can send mail: only pages of its
   // own, on a host name it answers to, may use it.
   const token = randomBytes(24).toString('base64url');
@@ -110,6 +119,7 @@ export function previewApp(deps: PreviewDeps): Hono {
         templates,
         template: chosenTemplate,
         reader: reader?.id ?? '',
+        person: reader,
         diagnostics: loaded.ok ? [] : loaded.diagnostics,
         report: null,
         out: null,
@@ -125,6 +135,7 @@ export function previewApp(deps: PreviewDeps): Hono {
       templates,
       template: report.compiled?.template ?? chosenTemplate,
       reader: reader.id,
+      person: reader,
       diagnostics: report.diagnostics,
       report,
       out,
@@ -212,25 +223,16 @@ export function previewApp(deps: PreviewDeps): Hono {
   app.get('/preview/:slug/spam.html', async (c) => {
     const p = await preview(c.req.param('slug'), c.req.query('template'), c.req.query('reader'));
     if (!p?.report?.compiled || !p.report.issue) return c.text('Not found', 404);
-    const readerId = p.reader;
-    const reader =
-      SAMPLE_READERS.find((r) => r.id === readerId) ?? (await readers()).find((r) => r.id === readerId);
+    const reader = p.person;
     if (!reader) return c.text('Not found', 404);
     const { message } = buildTestMessage({
       compiled: p.report.compiled,
       newsletter: p.report.issue.newsletter,
       reader,
       to: reader.email,
-      settings: {
-        secret: null,
-        mailtoDomain: null,
-        bounceDomain: undefined,
-        dkim: null,
-        ...deps.sending,
-        publicUrl: ws.publicUrl,
-      },
+      settings: testSettings,
     });
-    const result = await spamScore(await signedRaw(message, deps.sending?.dkim ?? null));
+    const result = await spamScore(await signedRaw(message, testSettings.dkim));
     return c.html(spamPage(result), 200, { 'Cache-Control': 'no-store' });
   });
 
@@ -241,11 +243,7 @@ export function previewApp(deps: PreviewDeps): Hono {
       // A page of another site (or a script without a page) never sends mail through the preview.
       const form = await c.req.parseBody();
       const given = typeof form._token === 'string' ? form._token : '';
-      if (
-        fromOwnOrigin(c) !== 'same' ||
-        given.length !== token.length ||
-        !timingSafeEqual(Buffer.from(given), Buffer.from(token))
-      )
+      if (fromOwnOrigin(c) !== 'same' || !sameSecret(given, token))
         return c.text('403 Forbidden: test sends come only from the preview’s own pages', 403);
       await next();
     },
@@ -259,7 +257,7 @@ export function previewApp(deps: PreviewDeps): Hono {
         `/preview/${encodeURIComponent(slug)}?template=${encodeURIComponent(template ?? '')}&reader=${encodeURIComponent(readerId ?? '')}&${extra}`;
       const p = await preview(slug, template, readerId);
       if (!p) return c.text('Not found', 404);
-      const reader = (await readers()).find((r) => r.id === p.reader);
+      const reader = p.person;
       const to = typeof form.to === 'string' ? form.to.slice(0, 320) : '';
       const refusal = recipientRefusal(to, reader?.id ?? '', deps.testRecipients ?? null);
       if (refusal) return c.redirect(back(`test_error=${encodeURIComponent(refusal)}`), 303);
@@ -276,14 +274,7 @@ export function previewApp(deps: PreviewDeps): Hono {
           reader,
           to,
           smtpUrl: deps.smtpUrl,
-          settings: {
-            secret: null,
-            mailtoDomain: null,
-            bounceDomain: undefined,
-            dkim: null,
-            ...deps.sending,
-            publicUrl: ws.publicUrl,
-          },
+          settings: testSettings,
         });
         return c.redirect(back(`sent=${encodeURIComponent(result.to)}`), 303);
       } catch (e) {
