@@ -260,12 +260,13 @@ async function* readRecords(
     let at = start + restartAt.bytes;
     let line = lineBase + restartAt.lines;
     let text = '';
+    const size = fs.statSync(file).size;
     do {
       const l = readLineAt(file, at);
       text = l.text;
       at = l.next;
       line++;
-    } while (text.trim() === '' && at < fs.statSync(file).size);
+    } while (text.trim() === '' && at < size);
     if (++broken > MAX_BROKEN_QUOTES) {
       throw new NumeroError(
         'USAGE',

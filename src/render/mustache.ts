@@ -1,3 +1,5 @@
+import { safeDecode } from '../_shared/uri.ts';
+
 /**
  * Engines escape what they output: React turns `"` into `&quot;`, mdast-util-to-hast percent-encodes
  * `{` in URLs. Inside a merge field that would break Handlebars, so the final HTML gets its
@@ -27,12 +29,4 @@ export function restoreMustaches(html: string): string {
       (_m, inner: string) =>
         `{{${inner.replace(/&(?:quot|#x27|#39|amp|#x3D|lt|gt);/g, (e) => ENTITIES[e] ?? e)}}}`,
     );
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

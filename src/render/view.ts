@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { theme } from '../../templates/theme.ts';
+import { safeDecode } from '../_shared/uri.ts';
 import type { Newsletter } from '../content/data.ts';
 import type { Blocks, Issue } from '../content/issue.ts';
 import { formatDate, type Labels, labelsFor } from '../content/labels.ts';
@@ -121,13 +122,4 @@ export function buildView(issue: Issue, options: ViewOptions): IssueView {
     theme,
     year: meta.date.slice(0, 4),
   };
-}
-
-/** A target with a stray `%` (check reports it) is taken as written rather than crashing a render. */
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
