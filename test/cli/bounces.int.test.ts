@@ -1,18 +1,16 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/_shared/log.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type InboundSmtp, startInboundSmtp } from '../../src/events/inbound-smtp.ts';
+import { selfSignedCert } from '../helpers/certs.ts';
 import { numero } from '../helpers/cli.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
 
-const run = promisify(execFile);
 const FIXTURES = path.join(ROOT, 'test/fixtures/bounces');
 let dir = '';
 let t: TestStore | undefined;
@@ -115,23 +113,7 @@ describe('numero bounces and suppressions from the command line', () => {
 
   it('the listener offers STARTTLS with a certificate, and not without', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-inbound-tls-'));
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=bounce.lettre.example',
-    ]);
+    const { keyFile: key, certFile: cert } = await selfSignedCert(dir, 'bounce.lettre.example');
     t = await freshStore('sqlite');
     const open = (tls: { key: string; cert: string } | null) =>
       startInboundSmtp({

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/_shared/log.ts';
 import { pollMailboxOnce } from '../../src/events/imap-poller.ts';
 import { createList, insertMemberships, insertSubscribers, membership } from '../../src/store/audience.ts';
+import { dsn } from '../helpers/bounces.ts';
 import { DOVECOT_PASSWORD, type Dovecot, startDovecot } from '../helpers/dovecot.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
 
@@ -15,26 +16,9 @@ afterEach(async () => {
   t = undefined;
 });
 
-const dsn = (verp: string, rcpt: string) =>
-  [
-    'From: MAILER-DAEMON@mx.example.org',
-    `To: ${verp}`,
-    'Subject: Undelivered Mail Returned to Sender',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-    '',
-    '--B',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.example.org',
-    '',
-    `Final-Recipient: rfc822; ${rcpt}`,
-    'Action: failed',
-    'Status: 5.1.1',
-    'Diagnostic-Code: smtp; 550 5.1.1 User unknown',
-    '',
-    '--B--',
-    '',
-  ].join('\r\n');
+/** A hard bounce mailed to a VERP address, as the bounce mailbox receives it. */
+const hardBounce = (verp: string, rcpt: string) =>
+  dsn({ rcpt, status: '5.1.1', diag: '550 5.1.1 User unknown', to: verp });
 
 describe('the IMAP bounce mailbox (a real Dovecot)', () => {
   it('two pollers at once: each message is acted on once and moved to the done mailbox', async () => {
@@ -68,8 +52,8 @@ describe('the IMAP bounce mailbox (a real Dovecot)', () => {
       logger: false,
     });
     await client.connect();
-    await client.append('INBOX', dsn(`bounces+7.${a.id}@bounce.example`, 'l1@example.org'));
-    await client.append('INBOX', dsn(`bounces+7.${b.id}@bounce.example`, 'l2@example.org'));
+    await client.append('INBOX', hardBounce(`bounces+7.${a.id}@bounce.example`, 'l1@example.org'));
+    await client.append('INBOX', hardBounce(`bounces+7.${b.id}@bounce.example`, 'l2@example.org'));
     await client.append(
       'INBOX',
       `From: l3@example.org\r\nTo: bounces+7.${c.id}@bounce.example\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n`,

@@ -10,6 +10,7 @@ import {
 import { campaignById, insertCampaign } from '../../src/store/campaigns.ts';
 import type { Store } from '../../src/store/db.ts';
 import { insertDeliveries } from '../../src/store/deliveries.ts';
+import { arf, dsn } from '../helpers/bounces.ts';
 import { BACKENDS, freshStore, type TestStore } from '../helpers/stores.ts';
 
 let t: TestStore | undefined;
@@ -68,69 +69,6 @@ async function world(store: Store, readers: number, campaigns: number, state: 's
     }
   }
   return { list, subs, campaigns: ids };
-}
-
-function dsn(o: {
-  rcpt: string;
-  status: string;
-  diag: string;
-  to?: string;
-  originalId?: string;
-  action?: string;
-}) {
-  return Buffer.from(
-    [
-      'From: MAILER-DAEMON@mx.example.org',
-      `To: ${o.to ?? 'bounces@bounce.lettre.example'}`,
-      'Subject: Undelivered Mail Returned to Sender',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-      '',
-      '--B',
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.example.org',
-      '',
-      `Final-Recipient: rfc822; ${o.rcpt}`,
-      `Action: ${o.action ?? 'failed'}`,
-      `Status: ${o.status}`,
-      `Diagnostic-Code: smtp; ${o.diag}`,
-      '',
-      '--B',
-      'Content-Type: text/rfc822-headers',
-      '',
-      `To: ${o.rcpt}`,
-      ...(o.originalId ? [`Message-ID: ${o.originalId}`] : []),
-      '',
-      '--B--',
-      '',
-    ].join('\r\n'),
-  );
-}
-
-function arf(rcpt: string, originalId: string) {
-  return Buffer.from(
-    [
-      'From: fbl@isp.example',
-      'To: fbl@lettre.example',
-      'Subject: complaint',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="F"',
-      '',
-      '--F',
-      'Content-Type: message/feedback-report',
-      '',
-      'Feedback-Type: abuse',
-      `Original-Rcpt-To: ${rcpt}`,
-      '',
-      '--F',
-      'Content-Type: text/rfc822-headers',
-      '',
-      `To: ${rcpt}`,
-      `Message-ID: ${originalId}`,
-      '',
-      '--F--',
-      '',
-    ].join('\r\n'),
-  );
 }
 
 describe.each(BACKENDS)('the inbound pipeline on %s', (backend) => {

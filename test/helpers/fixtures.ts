@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadContext } from '../../src/content/load.ts';
+import { listIssueFiles, loadContext } from '../../src/content/load.ts';
 import type { ParseContext } from '../../src/content/parse.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -52,4 +52,16 @@ export function sourceHeadings(file: string): string[] {
     .split('\n')
     .filter((l) => l.startsWith('## '))
     .map((l) => l.slice(3).trim());
+}
+
+/** The repository's issues, and the test issues written to break layouts and typography. */
+export function issuesAndRenderFixtures(): string[] {
+  const dir = path.join(ROOT, 'test/fixtures/render-issues');
+  return [
+    ...listIssueFiles(ISSUES_DIR),
+    ...fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => path.join(dir, f)),
+  ];
 }

@@ -2,12 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listIssueFiles, loadIssue } from '../../src/content/load.ts';
+import { loadIssue } from '../../src/content/load.ts';
 import { compileIssue } from '../../src/render/compile.ts';
 import { Personalizer } from '../../src/render/personalize.ts';
 import { sampleLinks, sampleReader } from '../../src/render/sample-readers.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { DIRS, ISSUES_DIR, PUBLIC_URL, ROOT, repoContext, TEMPLATES_DIR } from '../helpers/fixtures.ts';
+import {
+  DIRS,
+  issuesAndRenderFixtures,
+  PUBLIC_URL,
+  ROOT,
+  repoContext,
+  TEMPLATES_DIR,
+} from '../helpers/fixtures.ts';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts/screenshots');
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
@@ -22,15 +29,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** The repository's issues, and test issues written to break layouts (code, long URLs, wide tables). */
-const RENDER_FIXTURES = path.join(ROOT, 'test/fixtures/render-issues');
-const files = [
-  ...listIssueFiles(ISSUES_DIR),
-  ...fs
-    .readdirSync(RENDER_FIXTURES)
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => path.join(RENDER_FIXTURES, f)),
-];
+const files = issuesAndRenderFixtures();
 interface AxeResult {
   violations: Array<{
     nodes: Array<{

@@ -1,20 +1,19 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listIssueFiles, loadIssue } from '../../src/content/load.ts';
+import { loadIssue } from '../../src/content/load.ts';
 import { compileIssue } from '../../src/render/compile.ts';
 import { fromFlowed, toFlowed } from '../../src/render/flowed.ts';
-import { DIRS, ISSUES_DIR, PUBLIC_URL, ROOT, repoContext, TEMPLATES_DIR } from '../helpers/fixtures.ts';
+import {
+  DIRS,
+  issuesAndRenderFixtures,
+  PUBLIC_URL,
+  ROOT,
+  repoContext,
+  TEMPLATES_DIR,
+} from '../helpers/fixtures.ts';
 
 const ctx = repoContext();
-const RENDER_FIXTURES = path.join(ROOT, 'test/fixtures/render-issues');
-const files = [
-  ...listIssueFiles(ISSUES_DIR),
-  ...fs
-    .readdirSync(RENDER_FIXTURES)
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => path.join(RENDER_FIXTURES, f)),
-];
+const files = issuesAndRenderFixtures();
 const URLISH = /https?:\/\/|\{\{/;
 
 describe('the text part', () => {
@@ -40,7 +39,7 @@ describe('the text part', () => {
   );
 
   it('a table becomes one readable line per row, each value named by its column', async () => {
-    const issue = loadIssue(path.join(RENDER_FIXTURES, 'wide-content.md'), DIRS, ctx);
+    const issue = loadIssue(path.join(ROOT, 'test/fixtures/render-issues/wide-content.md'), DIRS, ctx);
     const { text } = await compileIssue(issue, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
     // No-break spaces (before « : », inside numbers) as typography put them; compared as spaces here.
     const shown = fromFlowed(text).replace(/[\u00A0\u202F]/g, ' ');

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createSign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/_shared/log.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -17,9 +15,9 @@ import {
   membership,
   suppressedAmong,
 } from '../../src/store/audience.ts';
+import { selfSignedCert } from '../helpers/certs.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
 
-const run = promisify(execFile);
 let t: TestStore | undefined;
 let server: Listening | undefined;
 let dir = '';
@@ -35,26 +33,7 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:numero-ses';
 const CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem';
 const SUBSCRIBE_URL = `https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TOPIC}&Token=abc`;
 
-async function keyPair(name: string) {
-  const key = path.join(dir, `${name}.key`);
-  const cert = path.join(dir, `${name}.pem`);
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-  ]);
-  return { key: fs.readFileSync(key, 'utf8'), cert: fs.readFileSync(cert, 'utf8') };
-}
+const keyPair = (name: string) => selfSignedCert(dir, name);
 
 function signed(
   m: Omit<SnsMessage, 'Signature' | 'SignatureVersion' | 'SigningCertURL'>,
