@@ -68,6 +68,10 @@ const EnvSchema = z.object({
   /** PEM private key (the key itself, with \\n for newlines, or a path to a file). Secret. */
   DKIM_PRIVATE_KEY: z.string().optional(),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** The ledger catches up with what Redis recorded every this many outcomes of a job … */
+  LEDGER_FLUSH_EVERY: z.coerce.number().int().min(1).max(1000).default(100),
+  /** … or this long after its last write. */
+  LEDGER_FLUSH_MS: z.coerce.number().int().min(10).default(1_000),
   /** How long a worker holds a batch job before others may take it back (BullMQ lock). */
   SEND_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** Bearer token (or login password) of the ops dashboard and /metrics on `numero serve`. Secret. */
@@ -178,6 +182,8 @@ export interface SendConfig {
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   reconcileIntervalMs: number;
   lockMs: number;
+  ledgerFlushEvery: number;
+  ledgerFlushMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -229,6 +235,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dkim: dkimSettings(e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY),
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       lockMs: e.SEND_LOCK_MS,
+      ledgerFlushEvery: e.LEDGER_FLUSH_EVERY,
+      ledgerFlushMs: e.LEDGER_FLUSH_MS,
     }),
     inbound: Object.freeze({
       smtp:

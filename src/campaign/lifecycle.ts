@@ -1,6 +1,6 @@
 import type { Db } from '../store/audience.ts';
 import { campaignsInState, setStateReason } from '../store/campaigns.ts';
-import { deliveryCounts, policyRejections } from '../store/deliveries.ts';
+import { hasWorkLeft, policyRejections } from '../store/deliveries.ts';
 import { transition } from './state.ts';
 
 /**
@@ -14,8 +14,7 @@ export async function markSending(db: Db, campaignId: number): Promise<boolean> 
 
 /** sending → sent once no delivery is left to try. */
 export async function completeIfDone(db: Db, campaignId: number): Promise<boolean> {
-  const c = await deliveryCounts(db, campaignId);
-  if (c.pending + c.sending + c.retrying > 0) return false;
+  if (await hasWorkLeft(db, campaignId)) return false;
   return transition(db, campaignId, 'sent');
 }
 

@@ -28,26 +28,33 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
   if (ctx.row.state === 'paused') return { kind: 'paused' };
   const down = await deps.breaker.current();
   if (down) return { kind: 'relay', waitMs: relayWait(down.nextProbeAt) };
-  await markSending(db, ctx.row.id);
+  if (ctx.row.state !== 'sending') await markSending(db, ctx.row.id);
 
-  const loaded = await loadAndFilter(db, ctx.row, job, settings.staleClaimMs);
+  const loaded = await loadAndFilter(db, deps.accepted, ctx.row, job, settings.staleClaimMs);
+  if (loaded.recovered)
+    deps.log('delivery.recovered', {
+      campaignId: ctx.row.id,
+      deliveries: loaded.recovered,
+      why: 'accepted by the relay before a crash: written as sent, not sent again',
+    });
   const mine = await claim(db, loaded);
   const recorder = new Recorder(deps, ctx, loaded.skipped);
   const state = stateWatch(db, ctx.row.id, settings.stateCheckMs);
+  const relay = every(settings.stateCheckMs, () => deps.breaker.current(), null);
   let stop: 'throttled' | 'paused' | 'cancelled' | 'relay' | null = null;
 
   const sendOne = async (d: DeliveryToSend) => {
     if (!stop) {
       const now = await state();
       if (now === 'paused' || now === 'cancelled') stop = now;
-      else if (await deps.breaker.current()) stop = 'relay';
+      else if (await relay()) stop = 'relay';
     }
     if (stop) {
       recorder.release(d, stop === 'cancelled' ? 'skipped' : 'pending');
     } else {
       const message = personaliseAndBuild(deps, ctx, d);
       const answer = await submit(deps, message);
-      if (answer.ok) recorder.sent(d, message, answer.response);
+      if (answer.ok) await recorder.sent(d, message, answer.response);
       else {
         const verdict = answer.verdict;
         recorder.refused(d, message, verdict);
@@ -60,7 +67,7 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
         }
       }
     }
-    if (recorder.size >= settings.flushEvery) await recorder.flush();
+    if (recorder.due()) await recorder.flush();
   };
   await inParallel(mine, settings.concurrency, sendOne);
   await recorder.flush();
@@ -104,17 +111,25 @@ async function inParallel<T>(
 
 /** The campaign's state, re-read at most every `everyMs` however many messages ask. */
 function stateWatch(db: Db, id: number, everyMs: number): () => Promise<CampaignState | undefined> {
+  return every<CampaignState | undefined>(everyMs, () => campaignState(db, id), 'sending');
+}
+
+/**
+ * `read()`'s answer, asked again at most every `everyMs` however many messages ask (a pause, a
+ * cancel or a relay outage is noticed within that). While the source is away (the database or
+ * Redis, for a moment) the last answer known stands; the flush will wait for it.
+ */
+function every<T>(everyMs: number, read: () => Promise<T>, initial: T): () => Promise<T> {
   let at = Date.now();
-  let last: CampaignState | undefined = 'sending';
-  let current: Promise<CampaignState | undefined> = Promise.resolve(last);
+  let last = initial;
+  let current: Promise<T> = Promise.resolve(last);
   return () => {
     if (Date.now() - at >= everyMs) {
       at = Date.now();
-      // The database away for a moment: go on with the last state known; the flush will wait for it.
-      current = campaignState(db, id).then(
-        (s) => {
-          last = s;
-          return s;
+      current = read().then(
+        (v) => {
+          last = v;
+          return v;
         },
         () => last,
       );

@@ -2,6 +2,7 @@ import type { Transporter } from 'nodemailer';
 import type { Newsletter } from '../content/data.ts';
 import type { Breaker } from '../queue/breaker.ts';
 import type { Store } from '../store/db.ts';
+import type { AcceptedLog } from './accepted.ts';
 import type { SmtpVerdict } from './classify.ts';
 
 /** A batch job, or one delivery's retry. */
@@ -11,6 +12,8 @@ export type SendJob = { campaignId: number } & ({ batch: number } | { deliveryId
 export interface SendDeps {
   store: Store;
   transport: Pick<Transporter, 'sendMail'>;
+  /** Each accepted message, recorded at once (Redis) before the ledger's batched write. */
+  accepted: AcceptedLog;
   limiter: { acquire(): Promise<void>; penalize(ms: number): Promise<void> };
   /** The provider's relay breaker: open = nobody submits. */
   breaker: Pick<Breaker, 'current'>;
@@ -29,12 +32,13 @@ export interface SendDeps {
     /** Messages of one job in flight at once. */
     concurrency: number;
     maxAttempts: number;
-    /** Outcomes are written every this many messages (and at the end). */
+    /** The ledger catches up every this many outcomes, or `flushMs` after the last write, and at the end. */
     flushEvery: number;
+    flushMs: number;
     throttleWaitMs: number;
     /** A row left `sending` longer than this belongs to a dead run (the queue's lock period). */
     staleClaimMs: number;
-    /** How often a running batch re-reads its campaign's state (a pause stops it within this). */
+    /** How often a running batch re-reads its campaign's state and the relay breaker (a pause stops it within this). */
     stateCheckMs: number;
     policyPauseShare: number;
     policyMinAttempts: number;

@@ -50,12 +50,21 @@ function mailbox(name: string | null, address: string): string {
   return `${isPlainText(n) ? quoteString(n) : encodeWords(n, 'Q', 52, true)} <${a}>`;
 }
 
-/** base64 in lines of 76 (RFC 2045), by slicing: the regex this replaced cost 5 % of a worker's CPU. */
-function base64Body(s: string): string {
-  const b64 = Buffer.from(s, 'utf8').toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
-  return lines.join(CRLF);
+/**
+ * base64 in lines of 76 (RFC 2045), each ended by CRLF, straight into bytes: one encoding, then
+ * copies of 76 bytes (a regex over the base64 text cost 5 % of a worker's CPU, and joining strings
+ * then re-encoding the whole message another 5 %).
+ */
+function base64Lines(s: string): Buffer {
+  const b64 = Buffer.from(Buffer.from(s, 'utf8').toString('base64'), 'latin1');
+  const out = Buffer.allocUnsafe(b64.length + Math.ceil(b64.length / 76) * 2);
+  let pos = 0;
+  for (let i = 0; i < b64.length; i += 76) {
+    pos += b64.copy(out, pos, i, Math.min(i + 76, b64.length));
+    out[pos++] = 13;
+    out[pos++] = 10;
+  }
+  return out.subarray(0, pos);
 }
 
 /**
@@ -83,14 +92,16 @@ export function buildRaw(p: RawParts): Buffer {
     'Content-Type: text/plain; charset=utf-8; format=flowed',
     'Content-Transfer-Encoding: base64',
     '',
-    base64Body(p.text),
-    `--${boundary}`,
-    'Content-Type: text/html; charset=utf-8',
-    'Content-Transfer-Encoding: base64',
-    '',
-    base64Body(p.html),
-    `--${boundary}--`,
     '',
   ];
-  return Buffer.from(lines.join(CRLF), 'utf8');
+  return Buffer.concat([
+    Buffer.from(lines.join(CRLF), 'utf8'),
+    base64Lines(p.text),
+    Buffer.from(
+      `--${boundary}${CRLF}Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}`,
+      'latin1',
+    ),
+    base64Lines(p.html),
+    Buffer.from(`--${boundary}--${CRLF}`, 'latin1'),
+  ]);
 }

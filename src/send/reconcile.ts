@@ -4,13 +4,17 @@ import { enqueueBatches, enqueueRetry } from '../queue/enqueue.ts';
 import { batchJobId, type SendJobData } from '../queue/jobs.ts';
 import type { Db } from '../store/audience.ts';
 import { campaignsInState } from '../store/campaigns.ts';
-import { batchesWithWork, overdueRetries } from '../store/deliveries.ts';
+import { batchesWithStaleClaims, batchesWithWork, overdueRetries } from '../store/deliveries.ts';
 
 /**
  * Keeps the queue in line with the ledger: re-adds the batches that still have work (same
  * deterministic job ids, so nothing is duplicated) and the retries whose time has passed, and
  * closes campaigns with nothing left. A Redis that lost its data, or a job lost in a crash, never
  * leaves a reader out; a resumed or retried campaign is picked up within one interval.
+ *
+ * While the queue holds jobs it only re-adds the batches with stale claims (a dead run's): every
+ * batch with work would be 10,000 no-op adds and a scan of a million rows every interval at a
+ * million readers. Once the queue is idle, any batch still with work (its job was lost) is re-added.
  */
 export async function reconcile(
   db: Db,
@@ -23,11 +27,15 @@ export async function reconcile(
   // A batch job that failed for good (kept in Redis under its id) would make re-adding it a no-op:
   // such a job is retried instead, when the ledger says its batch still has work.
   const failed = new Map((await queue.getFailed(0, 999)).map((j) => [j.id, j]));
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+  const idle = Object.values(counts).every((n) => n === 0);
   for (const c of await campaignsInState(db, ['queued', 'sending'])) {
     if (c.provider !== o.provider) continue; // another provider's workers keep their own queue
     if (c.scheduled_at && Date.parse(c.scheduled_at) > now) continue;
     if (await completeIfDone(db, c.id)) continue;
-    const batches = await batchesWithWork(db, c.id, staleBefore);
+    const batches = idle
+      ? await batchesWithWork(db, c.id, staleBefore)
+      : await batchesWithStaleClaims(db, c.id, staleBefore);
     for (const b of batches) await failed.get(batchJobId(c.id, b))?.retry('failed');
     if (batches.length) await enqueueBatches(queue, c.id, batches);
     for (const r of await overdueRetries(db, c.id, new Date(now - 30_000).toISOString())) {

@@ -17,7 +17,10 @@ export interface Tally {
 }
 
 /**
- * Step 5: what became of each message, written to the ledger a few dozen at a time. Outcomes and
+ * Step 5: what became of each message. An accepted message is recorded at once in Redis (the
+ * accepted log, see accepted.ts); the ledger catches up `flushEvery` outcomes or `flushMs` at a time
+ * and at the end of the job, then Redis forgets them. When Redis is away the ledger is written at
+ * once instead, so no accepted message is ever recorded nowhere. Outcomes and
  * their effects on the reader (a hard bounce suppresses the address through the membership module)
  * go in one transaction; retry jobs are scheduled only once it has committed, so a retry never
  * runs ahead of the row it retries. Every line logged about a delivery carries campaignId,
@@ -29,6 +32,10 @@ export class Recorder {
   private outcomes: DeliveryOutcome[] = [];
   private effects: Array<(trx: Db) => Promise<void>> = [];
   private afterCommit: Array<() => Promise<void>> = [];
+  /** Redis could not take an acceptance: write the ledger now. */
+  private urgent = false;
+  private lastFlush = Date.now();
+  private redisDownSaid = false;
 
   constructor(
     private readonly deps: SendDeps,
@@ -64,8 +71,30 @@ export class Recorder {
     };
   }
 
-  sent(d: DeliveryToSend, m: OutgoingMessage, response: string): void {
-    this.outcomes.push({ id: d.id, status: 'sent', messageId: m.messageId, response });
+  /** Whether the ledger should catch up now. */
+  due(): boolean {
+    if (!this.outcomes.length) return false;
+    const { flushEvery, flushMs } = this.deps.settings;
+    return this.urgent || this.outcomes.length >= flushEvery || Date.now() - this.lastFlush >= flushMs;
+  }
+
+  /** Resolves once the acceptance is recorded somewhere durable: Redis now, or the ledger at the next flush, due at once. */
+  async sent(d: DeliveryToSend, m: OutgoingMessage, response: string): Promise<void> {
+    const at = new Date().toISOString();
+    this.outcomes.push({ id: d.id, status: 'sent', messageId: m.messageId, response, sentAt: at });
+    try {
+      await this.deps.accepted.add(this.ctx.row.id, d.id, { messageId: m.messageId, response, at });
+    } catch (e) {
+      this.urgent = true;
+      if (!this.redisDownSaid) {
+        this.redisDownSaid = true;
+        this.deps.log('accepted.unavailable', {
+          campaignId: this.ctx.row.id,
+          err: (e as Error).message,
+          then: 'writing the ledger after every message until Redis is back',
+        });
+      }
+    }
     this.tally.sent++;
     metrics.submitted.inc({ provider: this.deps.settings.provider });
     this.deps.log('delivery.sent', this.fields(d, m));
@@ -157,6 +186,8 @@ export class Recorder {
     const outcomes = this.outcomes.splice(0);
     const effects = this.effects.splice(0);
     const later = this.afterCommit.splice(0);
+    this.urgent = false;
+    this.lastFlush = Date.now();
     if (outcomes.length || effects.length) {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -166,6 +197,9 @@ export class Recorder {
           });
           if (attempt)
             this.deps.log('ledger.back', { campaignId: this.ctx.row.id, outcomes: outcomes.length });
+          const written = outcomes.filter((o) => o.status === 'sent').map((o) => o.id);
+          // The ledger has them: Redis may forget (entries left by a failure here expire).
+          await this.deps.accepted.forget(this.ctx.row.id, written).catch(() => {});
           break;
         } catch (e) {
           if (!isOutage(e)) throw e;

@@ -11,6 +11,7 @@ import { BATCH_JOB, queueName, retryDelayMs, type SendJobData } from '../queue/j
 import { sharedRateLimiter } from '../queue/limiter.ts';
 import { redisConnection } from '../queue/redis.ts';
 import type { Store } from '../store/db.ts';
+import { redisAcceptedLog } from './accepted.ts';
 import { sendDeliveries } from './batch.ts';
 import { classifySmtpError } from './classify.ts';
 import type { SendDeps } from './deps.ts';
@@ -48,6 +49,7 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
   const connection = redisConnection(o.redisUrl, onRedisError);
   const queueConnection = redisConnection(o.redisUrl, onRedisError);
   const limiterConnection = redisConnection(o.redisUrl, onRedisError);
+  const accepted = await redisAcceptedLog(o.redisUrl, onRedisError);
   const queue = new Queue<SendJobData>(queueName(s.provider), { connection: queueConnection });
   queue.on('error', onRedisError);
   const transport = createPool({
@@ -80,6 +82,7 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
   const deps: SendDeps = {
     store: o.store,
     transport,
+    accepted,
     limiter: sharedRateLimiter(limiterConnection, s.provider, s.ratePerSecond),
     breaker,
     relayDown: (v) => relayDown(v.auth ? 'auth' : 'transport', v.text),
@@ -96,7 +99,8 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       messageDomain: fromDomain,
       concurrency: s.messageConcurrency,
       maxAttempts: s.maxAttempts,
-      flushEvery: 20,
+      flushEvery: s.ledgerFlushEvery,
+      flushMs: s.ledgerFlushMs,
       throttleWaitMs: s.throttleWaitMs,
       staleClaimMs: s.lockMs,
       stateCheckMs: 250,
@@ -221,6 +225,7 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       connection.disconnect();
       queueConnection.disconnect();
       limiterConnection.disconnect();
+      accepted.close();
     },
   };
 }

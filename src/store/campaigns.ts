@@ -33,6 +33,17 @@ export async function campaignById(db: Db, id: number): Promise<CampaignRow | un
   return db.selectFrom('campaigns').select(CAMPAIGN_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
+/** What a worker re-reads per job: the row without its compiled issue (read once per campaign). */
+export type CampaignHead = Omit<CampaignRow, 'compiled'>;
+
+export async function campaignHead(db: Db, id: number): Promise<CampaignHead | undefined> {
+  return db
+    .selectFrom('campaigns')
+    .select(CAMPAIGN_COLUMNS.filter((c) => c !== 'compiled'))
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
 /** A campaign's state alone: what a running batch re-reads to notice a pause. */
 export async function campaignState(db: Db, id: number): Promise<CampaignState | undefined> {
   const row = await db.selectFrom('campaigns').select('state').where('id', '=', id).executeTakeFirst();

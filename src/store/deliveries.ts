@@ -123,15 +123,52 @@ export interface DeliveryOutcome {
   messageId?: string | null;
   code?: number | null;
   response?: string | null;
+  /** When the relay accepted it (sent only); the time of writing otherwise. */
+  sentAt?: string;
   /** Throttled: give the attempt back. */
   refundAttempt?: boolean;
   nextAttemptAt?: string | null;
 }
 
-/** Records outcomes in one transaction; only rows still `sending` change. */
+/** Per-row values in one statement: `CASE id WHEN … THEN … END`, the same in SQLite and PostgreSQL. */
+function byId<T>(rows: readonly DeliveryOutcome[], value: (o: DeliveryOutcome) => T) {
+  return sql<T>`case id ${sql.join(
+    rows.map((o) => sql`when ${o.id} then ${value(o)}`),
+    sql` `,
+  )} end`;
+}
+
+/**
+ * Records outcomes; only rows still `sending` change (a second writer of the same outcome, or a late
+ * one, changes nothing). Sent rows, nearly all of them, go in one statement per 200; the rest one
+ * by one. Callers wrap it in their transaction.
+ */
 export async function recordOutcomes(db: Db, outcomes: readonly DeliveryOutcome[]): Promise<void> {
   const at = now();
+  const sent = outcomes.filter((o) => o.status === 'sent');
+  for (let i = 0; i < sent.length; i += 200) {
+    const rows = sent.slice(i, i + 200);
+    await db
+      .updateTable('deliveries')
+      .set({
+        status: 'sent',
+        message_id: byId(rows, (o) => o.messageId ?? null),
+        smtp_code: null,
+        smtp_response: byId(rows, (o) => (o.response ? o.response.slice(0, 500) : null)),
+        sent_at: byId(rows, (o) => o.sentAt ?? at),
+        next_attempt_at: null,
+        updated_at: at,
+      })
+      .where(
+        'id',
+        'in',
+        rows.map((o) => o.id),
+      )
+      .where('status', '=', 'sending')
+      .execute();
+  }
   for (const o of outcomes) {
+    if (o.status === 'sent') continue;
     await db
       .updateTable('deliveries')
       .set({
@@ -139,7 +176,7 @@ export async function recordOutcomes(db: Db, outcomes: readonly DeliveryOutcome[
         message_id: o.messageId ?? null,
         smtp_code: o.code ?? null,
         smtp_response: o.response ? o.response.slice(0, 500) : null,
-        sent_at: o.status === 'sent' ? at : null,
+        sent_at: null,
         next_attempt_at: o.nextAttemptAt ?? null,
         updated_at: at,
         ...(o.refundAttempt ? { attempts: sql<number>`attempts - 1` } : {}),
@@ -148,6 +185,18 @@ export async function recordOutcomes(db: Db, outcomes: readonly DeliveryOutcome[
       .where('status', '=', 'sending')
       .execute();
   }
+}
+
+/** Whether any delivery of the campaign is still to try (one indexed row, whatever the size). */
+export async function hasWorkLeft(db: Db, campaignId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', ['pending', 'sending', 'retrying'])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function markSkipped(db: Db, ids: readonly number[], reason: string): Promise<void> {
@@ -173,6 +222,23 @@ export async function batchesWithWork(db: Db, campaignId: number, staleBefore: s
         eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', staleBefore)]),
       ]),
     )
+    .execute();
+  return rows.map((r) => r.batch_no).sort((a, b) => a - b);
+}
+
+/** Batches with rows claimed long ago by a run that is gone (the few the reconciler re-adds while the queue is busy). */
+export async function batchesWithStaleClaims(
+  db: Db,
+  campaignId: number,
+  staleBefore: string,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select('batch_no')
+    .distinct()
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'sending')
+    .where('claimed_at', '<', staleBefore)
     .execute();
   return rows.map((r) => r.batch_no).sort((a, b) => a - b);
 }
