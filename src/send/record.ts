@@ -91,7 +91,7 @@ export class Recorder {
         this.deps.log('accepted.unavailable', {
           campaignId: this.ctx.row.id,
           err: (e as Error).message,
-          then: 'writing the ledger after every message until Redis is back',
+          meanwhile: 'writing the ledger after every message until Redis is back',
         });
       }
     }
