@@ -1,39 +1,41 @@
 /**
- * npm run bench:send [N…]: sends one issue to N readers (default 10,000 and 100,000) through the full
- * pipeline — SQLite, `numero send`, BullMQ on a private redis-server, one `numero worker` process with
- * its pooled transport — into a loopback SMTP sink (own process) that discards, and, in the same
- * run, the same personalised messages, pre-built as raw MIME, through a bare pooled Nodemailer loop
- * (`sendMail({ envelope, raw })`: no queue, no database) as the baseline, and the raw-socket ceiling. Prints messages per second, their ratio, peak RSS of the worker and of
- * `numero send`, the enqueue time, and Redis' peak memory.
+ * npm run bench:send [N…] [--pg] [--dkim] [--workers K]: sends one issue to N readers through the
+ * full pipeline — `numero send`, BullMQ on a private redis-server, SQLite or PostgreSQL
+ * (DATABASE_URL_PG), K `numero worker` processes run as docker-compose.yml runs them — into a
+ * loopback SMTP sink (own process) that discards; and, in the same run against the same sink, the
+ * two limits: the same personalised messages pre-built as raw MIME through a bare pooled Nodemailer
+ * loop (`sendMail({ envelope, raw })`: no queue, no database), and the raw-socket ceiling of
+ * ../shared/bench/smtp-ceiling.mjs. Without N it runs the standard rows (see variants()). Prints the
+ * rates and their ratios, `numero send`'s time and peak RSS, each worker's CPU share and RSS while
+ * sending (sampled from /proc), and Redis' peak memory.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
+import pg from 'pg';
 import { unsubscribeLinks } from '../src/audience/list-unsubscribe.ts';
 import { prepareIssue } from '../src/check/check.ts';
 import { loadContext } from '../src/content/load.ts';
 import { Personalizer } from '../src/render/personalize.ts';
 import { freePort, startRedisServer } from '../src/runtime/redis-server.ts';
 import { buildMessage } from '../src/send/message.ts';
+import { DKIM_HEADERS } from '../src/send/transport.ts';
 import { createList, insertMemberships, insertSubscribers } from '../src/store/audience.ts';
 import { campaignById } from '../src/store/campaigns.ts';
 import { openStore } from '../src/store/db.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SIZES = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
 const ISSUE = path.join(ROOT, 'issues/2025-10-02-numero-37.md');
 const SECRET = 'b'.repeat(64);
 const PUBLIC_URL = 'https://lettre.example.org';
 const POOL = 5;
 /** V8 flags for the worker process: the production ones (see Dockerfile); WORKER_FLAGS=' ' for Node's defaults. */
-const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=48 --max-semi-space-size=1')
+const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=64 --max-semi-space-size=4')
   .split(' ')
   .filter(Boolean);
 
@@ -55,7 +57,7 @@ const peakRss = (stderr: string) => Number(/peak-rss-kb (\d+)/.exec(stderr)?.[1]
  * `sendMail({ envelope, raw })`, 5 connections, 50 in flight; no queue, no database. 1,000 distinct
  * messages are built and sent in turn, so memory stays flat at any size.
  */
-async function bareLoop(n: number, smtpUrl: string): Promise<number> {
+async function bareLoop(n: number, smtpUrl: string, dkim: boolean): Promise<number> {
   const dirs = { issuesDir: path.join(ROOT, 'issues'), templatesDir: path.join(ROOT, 'templates') };
   const report = await prepareIssue(ISSUE, loadContext(dirs), { ...dirs, publicUrl: PUBLIC_URL });
   if (!report.compiled) throw new Error('issue did not render');
@@ -90,6 +92,16 @@ async function bareLoop(n: number, smtpUrl: string): Promise<number> {
     maxConnections: POOL,
     maxMessages: 100,
     ignoreTLS: true,
+    ...(dkim
+      ? {
+          dkim: {
+            domainName: DKIM_ENV.DKIM_DOMAIN,
+            keySelector: DKIM_ENV.DKIM_SELECTOR,
+            privateKey: DKIM_PEM,
+            headerFieldNames: DKIM_HEADERS,
+          },
+        }
+      : {}),
   });
   const t0 = performance.now();
   let next = 0;
@@ -154,24 +166,108 @@ async function ceiling(n: number, smtpUrl: string): Promise<number | null> {
   }
 }
 
-async function pipeline(n: number, smtpUrl: string) {
+/** What /proc says about a process now: resident memory (MB) and CPU time used so far (s). */
+function procSample(pid: number): { rss: number; cpu: number } | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]); // utime + stime
+    return { rss: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024, cpu: ticks / CLK_TCK };
+  } catch {
+    return null;
+  }
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+interface Sample {
+  t: number;
+  rss: number;
+  cpu: number;
+}
+/** Samples a process every 250 ms until stopped. */
+function sampler(pid: number) {
+  const samples: Sample[] = [];
+  const take = () => {
+    const s = procSample(pid);
+    if (s) samples.push({ t: Date.now(), ...s });
+  };
+  take();
+  const timer = setInterval(take, 250);
+  return {
+    samples,
+    stop() {
+      take();
+      clearInterval(timer);
+    },
+  };
+}
+/** Linear interpolation of a sampled value at time t. */
+function at(samples: Sample[], t: number, key: 'cpu' | 'rss'): number {
+  let prev = samples[0];
+  for (const s of samples) {
+    if (s.t >= t) {
+      if (!prev || s.t === prev.t) return s[key];
+      return prev[key] + ((s[key] - prev[key]) * (t - prev.t)) / (s.t - prev.t);
+    }
+    prev = s;
+  }
+  return prev?.[key] ?? 0;
+}
+
+export interface Variant {
+  readers: number;
+  db: 'sqlite' | 'postgres';
+  workers: number;
+  dkim: boolean;
+}
+
+/** A fresh database for one run: a SQLite file, or a new PostgreSQL database on PG_URL (dropped after). */
+async function freshDatabase(
+  dir: string,
+  db: Variant['db'],
+): Promise<{ url: string; drop(): Promise<void> }> {
+  if (db === 'sqlite') return { url: `sqlite:${path.join(dir, 'numero.db')}`, drop: async () => {} };
+  if (!PG_URL) throw new Error('set DATABASE_URL_PG (a PostgreSQL where the user may create databases)');
+  const name = `numero_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function pipeline(v: Variant, smtpUrl: string) {
+  const n = v.readers;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-bench-send-'));
   const redis = await startRedisServer({ dir: path.join(dir, 'redis'), port: await freePort() });
+  const database = await freshDatabase(dir, v.db);
   const env = {
     ...process.env,
     NUMERO_DATA_DIR: path.join(dir, 'data'),
-    DATABASE_URL: `sqlite:${path.join(dir, 'numero.db')}`,
+    DATABASE_URL: database.url,
     REDIS_URL: redis.url,
     SMTP_URL: smtpUrl,
     SMTP_POOL_SIZE: String(POOL),
     UNSUBSCRIBE_SECRET: SECRET,
     PUBLIC_URL,
     LOG_LEVEL: 'warn',
+    ...(v.dkim ? DKIM_ENV : {}),
   };
   const store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: env.NUMERO_DATA_DIR });
   const list = await createList(store.db, 'bench');
-  for (let i = 0; i < n; i += 1000) {
-    const rows = Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
+  for (let i = 0; i < n; i += 5000) {
+    const rows = Array.from({ length: Math.min(5000, n - i) }, (_, k) => ({
       email: `lecteur${i + k}@example.org`,
       email_normalized: `lecteur${i + k}@example.org`,
       name: `Prénom${i + k} Nom`,
@@ -184,28 +280,54 @@ async function pipeline(n: number, smtpUrl: string) {
     );
   }
   const numero = [path.join(ROOT, 'bench/peak-rss.cjs'), path.join(ROOT, 'bin/numero.js')];
+  const redisClient = new Redis(redis.url);
+  let redisPeak = 0;
+  const redisTimer = setInterval(() => {
+    void redisClient.info('memory').then((info) => {
+      redisPeak = Math.max(redisPeak, Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1024 / 1024);
+    });
+  }, 250);
+
+  // `numero send`: check, render, snapshot the audience into the ledger, enqueue. Sampled as it runs.
   const t0 = performance.now();
-  const send = spawnSync(
+  const send = spawn(
     process.execPath,
     ['--require', ...numero, 'send', ISSUE, '--list', 'bench', '--detach'],
-    { env, encoding: 'utf8' },
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
-  const enqueueSeconds = (performance.now() - t0) / 1000;
-  if (send.status !== 0) throw new Error(`numero send failed: ${send.stderr}`);
-
-  const worker = spawn(process.execPath, [...WORKER_FLAGS, '--require', ...numero, 'worker'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const sendSampler = sampler(send.pid ?? 0);
+  let sendErr = '';
+  send.stderr?.on('data', (d: Buffer) => {
+    sendErr += d.toString();
   });
-  let workerErr = '';
-  worker.stderr?.on('data', (d: Buffer) => {
-    workerErr += d.toString();
+  const sendCode = await new Promise<number | null>((res) => send.once('exit', res));
+  sendSampler.stop();
+  const enqueueSeconds = (performance.now() - t0) / 1000;
+  if (sendCode !== 0) throw new Error(`numero send failed: ${sendErr}`);
+
+  const workers = Array.from({ length: v.workers }, () => {
+    const child = spawn(process.execPath, [...WORKER_FLAGS, '--require', ...numero, 'worker'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    return { child, sampler: sampler(child.pid ?? 0), err: () => err };
   });
   for (;;) {
     const c = await campaignById(store.db, 1);
     if (c?.state === 'sent') break;
+    if (workers.some((w) => w.child.exitCode !== null))
+      throw new Error(`a worker died: ${workers.map((w) => w.err()).join('\n')}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+  for (const w of workers) w.sampler.stop();
+  clearInterval(redisTimer);
   const span = await store.db
     .selectFrom('deliveries')
     .select([
@@ -215,41 +337,103 @@ async function pipeline(n: number, smtpUrl: string) {
     ])
     .where('status', '=', 'sent')
     .executeTakeFirstOrThrow();
-  const r = new Redis(redis.url);
-  const info = await r.info('memory');
-  r.disconnect();
-  worker.kill('SIGTERM');
-  await new Promise((res) => worker.once('exit', res));
+  redisClient.disconnect();
+  for (const w of workers) w.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => new Promise((res) => w.child.once('exit', res))));
   await store.close();
   await redis.stop();
+  await database.drop();
   fs.rmSync(dir, { recursive: true, force: true });
-  const seconds = (Date.parse(String(span.last)) - Date.parse(String(span.first))) / 1000;
+  const first = Date.parse(String(span.first));
+  const last = Date.parse(String(span.last));
+  const seconds = (last - first) / 1000;
+  // While sending: each worker's CPU share (of one core) and resident memory, from /proc.
+  const perWorker = workers.map((w) => {
+    const during = w.sampler.samples.filter((s) => s.t >= first && s.t <= last);
+    const cpu =
+      (at(w.sampler.samples, last, 'cpu') - at(w.sampler.samples, first, 'cpu')) / Math.max(seconds, 0.001);
+    return {
+      cpu,
+      rssMin: Math.min(...during.map((s) => s.rss)),
+      rssMax: Math.max(...during.map((s) => s.rss)),
+      peak: peakRss(w.err()),
+    };
+  });
   return {
     rate: Number(span.n) / Math.max(seconds, 0.001),
     enqueueSeconds,
-    sendRss: peakRss(send.stderr),
-    workerRss: peakRss(workerErr),
-    redisPeak: /used_memory_peak_human:(\S+)/.exec(info)?.[1] ?? '?',
+    sendRss: peakRss(sendErr),
+    sendRssSamples: sendSampler.samples,
+    perWorker,
+    redisPeak,
   };
 }
 
-const sizes = SIZES.length ? SIZES : [10_000, 100_000];
+const PG_URL = process.env.DATABASE_URL_PG;
+const { privateKey: DKIM_KEY } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const DKIM_PEM = DKIM_KEY.export({ type: 'pkcs1', format: 'pem' }).toString();
+const DKIM_ENV = {
+  DKIM_DOMAIN: 'lettre.example.org',
+  DKIM_SELECTOR: 'bench',
+  DKIM_PRIVATE_KEY: DKIM_PEM.replace(/\n/g, '\\n'),
+};
+
+/**
+ * What to run: `npm run bench:send` runs the standard rows (10,000 / 20,000 / 100,000 readers on
+ * SQLite, 20,000 with DKIM, and on PostgreSQL with one and two workers when DATABASE_URL_PG is
+ * set); `npm run bench:send -- N [--pg] [--dkim] [--workers K]` runs one row.
+ */
+function variants(argv: string[]): Variant[] {
+  const sizes = argv.map(Number).filter((n) => n > 0);
+  const flag = (f: string) => argv.includes(f);
+  const workersAt = argv.indexOf('--workers');
+  const workers = workersAt >= 0 ? Number(argv[workersAt + 1]) : 1;
+  if (sizes.length)
+    return sizes.map((readers) => ({
+      readers,
+      db: flag('--pg') ? 'postgres' : 'sqlite',
+      workers,
+      dkim: flag('--dkim'),
+    }));
+  const base = { db: 'sqlite' as const, workers: 1, dkim: false };
+  return [
+    { ...base, readers: 10_000 },
+    { ...base, readers: 20_000 },
+    { ...base, readers: 100_000 },
+    { ...base, readers: 20_000, dkim: true },
+    ...(PG_URL
+      ? [
+          { ...base, readers: 20_000, db: 'postgres' as const },
+          { ...base, readers: 20_000, db: 'postgres' as const, workers: 2 },
+        ]
+      : []),
+    { ...base, readers: 20_000, workers: 2 },
+  ];
+}
+
 const sink = await startSink();
 console.log(
-  `numero send benchmark: node ${process.version}; ${os.cpus().length} cores; sink, Redis and SQLite on this machine; pool ${POOL}`,
+  `numero send benchmark: node ${process.version}; ${os.cpus().length} cores; sink, Redis and the database on this machine; pool ${POOL} per worker; worker flags: ${WORKER_FLAGS.join(' ') || '(Node defaults)'}`,
 );
 console.log(
-  '| readers | raw-socket ceiling | bare Nodemailer loop | full pipeline | pipeline / bare | pipeline / ceiling | `numero send` (enqueue) | peak RSS send | peak RSS worker | Redis peak |',
+  '| readers | store | workers | DKIM | raw-socket ceiling | bare Nodemailer loop | full pipeline | pipeline / bare | pipeline / ceiling | `numero send` (enqueue) | peak RSS send | worker CPU while sending | worker RSS while sending (peak incl. start) | Redis peak |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const n of sizes) {
-  const top = await ceiling(n, sink.url);
-  const bare = await bareLoop(n, sink.url);
-  const p = await pipeline(n, sink.url);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const v of variants(process.argv.slice(2))) {
+  // PIPELINE_ONLY=1: skip the two baselines (quick experiments; the ratios then read n/a).
+  const only = process.env.PIPELINE_ONLY === '1';
+  const top = only || v.dkim ? null : await ceiling(v.readers, sink.url);
+  const bare = only ? Number.NaN : await bareLoop(v.readers, sink.url, v.dkim);
+  const p = await pipeline(v, sink.url);
   const ceil = top === null ? 'n/a' : `${Math.round(top)} msg/s`;
   const ofCeil = top === null ? 'n/a' : `${Math.round((p.rate / top) * 100)} %`;
+  const ofBare = Number.isNaN(bare) ? 'n/a' : `${Math.round((p.rate / bare) * 100)} %`;
+  const cpu = p.perWorker.map((w) => `${Math.round(w.cpu * 100)} %`).join(' + ');
+  const rss = p.perWorker
+    .map((w) => `${w.rssMin.toFixed(0)}–${w.rssMax.toFixed(0)} MB (${w.peak.toFixed(0)})`)
+    .join(', ');
   console.log(
-    `| ${n.toLocaleString('en-US')} | ${ceil} | ${Math.round(bare)} msg/s | ${Math.round(p.rate)} msg/s | ${Math.round((p.rate / bare) * 100)} % | ${ofCeil} | ${p.enqueueSeconds.toFixed(1)} s | ${p.sendRss.toFixed(0)} MB | ${p.workerRss.toFixed(0)} MB | ${p.redisPeak} |`,
+    `| ${v.readers.toLocaleString('en-US')} | ${v.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${v.workers} | ${v.dkim ? 'on' : 'off'} | ${ceil} | ${Number.isNaN(bare) ? 'n/a' : `${Math.round(bare)} msg/s`} | ${Math.round(p.rate)} msg/s | ${ofBare} | ${ofCeil} | ${p.enqueueSeconds.toFixed(1)} s | ${p.sendRss.toFixed(0)} MB | ${cpu} | ${rss} | ${p.redisPeak.toFixed(1)} MB |`,
   );
 }
 sink.child.kill('SIGTERM');

@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** Messages one job has in flight at once. */
   SEND_MESSAGE_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+  /** Messages a worker process has in flight at once, all its jobs together; default twice SMTP_POOL_SIZE. */
+  SEND_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).optional(),
   /** Messages per second for this provider, all workers together; 0 = no limit. */
   SEND_RATE_LIMIT: z.coerce.number().min(0).default(0),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
@@ -171,6 +173,7 @@ export interface SendConfig {
   batchSize: number;
   concurrency: number;
   messageConcurrency: number;
+  inFlight: number;
   ratePerSecond: number;
   poolSize: number;
   messagesPerConnection: number;
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: e.BATCH_SIZE,
       concurrency: e.SEND_CONCURRENCY,
       messageConcurrency: e.SEND_MESSAGE_CONCURRENCY,
+      inFlight: e.SEND_IN_FLIGHT ?? 2 * e.SMTP_POOL_SIZE,
       ratePerSecond: e.SEND_RATE_LIMIT,
       poolSize: e.SMTP_POOL_SIZE,
       messagesPerConnection: e.SMTP_MESSAGES_PER_CONNECTION,

@@ -43,29 +43,35 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
   const relay = every(settings.stateCheckMs, () => deps.breaker.current(), null);
   let stop: 'throttled' | 'paused' | 'cancelled' | 'relay' | null = null;
 
-  const sendOne = async (d: DeliveryToSend) => {
-    if (!stop) {
-      const now = await state();
-      if (now === 'paused' || now === 'cancelled') stop = now;
-      else if (await relay()) stop = 'relay';
-    }
-    if (stop) {
-      recorder.release(d, stop === 'cancelled' ? 'skipped' : 'pending');
-    } else {
-      const message = personaliseAndBuild(deps, ctx, d);
-      const answer = await submit(deps, message);
-      if (answer.ok) await recorder.sent(d, message, answer.response);
-      else {
-        const verdict = answer.verdict;
-        recorder.refused(d, message, verdict);
-        if (verdict.kind === 'relay') {
-          stop = 'relay';
-          await deps.relayDown(verdict);
-        } else if (verdict.kind === 'throttled' && !stop) {
-          stop = 'throttled';
-          await deps.limiter.penalize(settings.throttleWaitMs);
-        }
+  /** Builds, submits and records one message, within a slot of the process's in-flight messages. */
+  const sendNow = async (d: DeliveryToSend) => {
+    const message = personaliseAndBuild(deps, ctx, d);
+    const answer = await submit(deps, message);
+    if (answer.ok) await recorder.sent(d, message, answer.response);
+    else {
+      const verdict = answer.verdict;
+      recorder.refused(d, message, verdict);
+      if (verdict.kind === 'relay') {
+        stop = 'relay';
+        await deps.relayDown(verdict);
+      } else if (verdict.kind === 'throttled' && !stop) {
+        stop = 'throttled';
+        await deps.limiter.penalize(settings.throttleWaitMs);
       }
+    }
+  };
+  const sendOne = async (d: DeliveryToSend) => {
+    await deps.slots.acquire();
+    try {
+      if (!stop) {
+        const now = await state();
+        if (now === 'paused' || now === 'cancelled') stop = now;
+        else if (await relay()) stop = 'relay';
+      }
+      if (stop) recorder.release(d, stop === 'cancelled' ? 'skipped' : 'pending');
+      else await sendNow(d);
+    } finally {
+      deps.slots.release();
     }
     if (recorder.due()) await recorder.flush();
   };

@@ -4,6 +4,7 @@ import type { Breaker } from '../queue/breaker.ts';
 import type { Store } from '../store/db.ts';
 import type { AcceptedLog } from './accepted.ts';
 import type { SmtpVerdict } from './classify.ts';
+import type { Slots } from './slots.ts';
 
 /** A batch job, or one delivery's retry. */
 export type SendJob = { campaignId: number } & ({ batch: number } | { deliveryId: number });
@@ -14,6 +15,8 @@ export interface SendDeps {
   transport: Pick<Transporter, 'sendMail'>;
   /** Each accepted message, recorded at once (Redis) before the ledger's batched write. */
   accepted: AcceptedLog;
+  /** The process's in-flight messages (SEND_IN_FLIGHT), shared by its jobs. */
+  slots: Slots;
   limiter: { acquire(): Promise<void>; penalize(ms: number): Promise<void> };
   /** The provider's relay breaker: open = nobody submits. */
   breaker: Pick<Breaker, 'current'>;

@@ -17,6 +17,7 @@ import { classifySmtpError } from './classify.ts';
 import type { SendDeps } from './deps.ts';
 import { mailDomainOf } from './message.ts';
 import { reconcile } from './reconcile.ts';
+import { Slots } from './slots.ts';
 import { createPool, verifyRelay } from './transport.ts';
 
 /**
@@ -83,6 +84,7 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
     store: o.store,
     transport,
     accepted,
+    slots: new Slots(s.inFlight),
     limiter: sharedRateLimiter(limiterConnection, s.provider, s.ratePerSecond),
     breaker,
     relayDown: (v) => relayDown(v.auth ? 'auth' : 'transport', v.text),
