@@ -16,6 +16,7 @@ import { deliveryCounts } from '../../src/store/deliveries.ts';
 import type { CampaignState } from '../../src/store/schema.ts';
 import { ISSUES_DIR, ROOT, TEMPLATES_DIR } from './fixtures.ts';
 import { type SinkOptions, type SmtpSink, startSmtpSink } from './smtp-sink.ts';
+import { testDatabaseUrl } from './stores.ts';
 
 export const SECRET = 'k'.repeat(48);
 export const ISSUE = path.join(ISSUES_DIR, '2025-10-02-numero-37.md');
@@ -44,12 +45,15 @@ export interface Harness {
 
 export async function createHarness(o: {
   readers: number;
+  /** The ledger's database: a SQLite file (default), or a fresh PostgreSQL database on DATABASE_URL_PG. */
+  backend?: 'sqlite' | 'postgres';
   sink?: SinkOptions;
   env?: Record<string, string>;
   /** The domain of reader n (1-based); example.org by default. */
   domainOf?: (n: number) => string;
 }): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-send-'));
+  const database = await testDatabaseUrl(o.backend ?? 'sqlite', dir);
   const sink = await startSmtpSink(o.sink);
   const redisPort = await freePort();
   let redis = await startRedisServer({ dir: path.join(dir, 'redis'), port: redisPort, appendonly: false });
@@ -58,7 +62,7 @@ export async function createHarness(o: {
     NUMERO_ISSUES_DIR: ISSUES_DIR,
     NUMERO_TEMPLATES_DIR: TEMPLATES_DIR,
     NUMERO_DATA_DIR: path.join(dir, 'data'),
-    DATABASE_URL: `sqlite:${path.join(dir, 'numero.db')}`,
+    DATABASE_URL: database.url,
     REDIS_URL: redis.url,
     SMTP_URL: sink.url,
     UNSUBSCRIBE_SECRET: SECRET,
@@ -158,6 +162,7 @@ export async function createHarness(o: {
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
       for (const w of workers) await w.close().catch(() => {});
       await store.close();
+      await database.drop();
       await sink.close();
       await redis.stop();
       fs.rmSync(dir, { recursive: true, force: true });

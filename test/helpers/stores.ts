@@ -25,6 +25,31 @@ if (!PG_URL) {
   );
 }
 
+/** A fresh database's URL for processes to open themselves: a SQLite file in `dir`, or a new PostgreSQL database. */
+export async function testDatabaseUrl(
+  backend: 'sqlite' | 'postgres',
+  dir: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  if (backend === 'sqlite') return { url: `sqlite:${path.join(dir, 'numero.db')}`, drop: async () => {} };
+  if (!PG_URL) throw new Error('DATABASE_URL_PG is unset');
+  const name = `numero_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
 export async function freshStore(backend: 'sqlite' | 'postgres'): Promise<TestStore> {
   if (backend === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-db-'));
@@ -38,24 +63,14 @@ export async function freshStore(backend: 'sqlite' | 'postgres'): Promise<TestSt
       },
     };
   }
-  if (!PG_URL) throw new Error('DATABASE_URL_PG is unset');
-  const name = `numero_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const store = await openStore({ databaseUrl: url.toString(), dataDir: os.tmpdir() });
+  const database = await testDatabaseUrl('postgres', os.tmpdir());
+  const store = await openStore({ databaseUrl: database.url, dataDir: os.tmpdir() });
   return {
     store,
-    url: url.toString(),
+    url: database.url,
     dispose: async () => {
       await store.close();
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await database.drop();
     },
   };
 }

@@ -14,6 +14,7 @@ import {
   SECRET,
   sendIssue,
 } from '../helpers/send-harness.ts';
+import { BACKENDS } from '../helpers/stores.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -23,9 +24,9 @@ afterEach(async () => {
 
 const send = sendIssue;
 
-describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () => {
+describe.each(BACKENDS)('numero send, end to end on %s (real redis-server, SMTP server)', (backend) => {
   it('delivers exactly one personalised message to each of 2,000 readers, with the headers, and one-click works', async () => {
-    h = await createHarness({ readers: 2000 });
+    h = await createHarness({ backend, readers: 2000 });
     const queued = await send(h);
     await queued.close();
     await h.startWorker();
@@ -84,7 +85,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
   });
 
   it('refuses to send the same issue to the same list twice, and queues nothing', async () => {
-    h = await createHarness({ readers: 30 });
+    h = await createHarness({ backend, readers: 30 });
     const first = await send(h);
     await first.close();
     await h.startWorker();
@@ -98,7 +99,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
   });
 
   it('does not send to a reader who unsubscribed after the campaign was queued', async () => {
-    h = await createHarness({ readers: 60 });
+    h = await createHarness({ backend, readers: 60 });
     const queued = await send(h);
     await queued.close();
     const gone = h.readers.slice(10, 13);
@@ -115,6 +116,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
   it('bounces and suppresses 5.1.1 user-unknown addresses, never retries them, and the next campaign skips them', async () => {
     const unknown = new Set(['lecteur3@example.org', 'lecteur17@example.org']);
     h = await createHarness({
+      backend,
       readers: 40,
       sink: {
         behaviour: (rcpt) => (unknown.has(rcpt) ? { code: 550, message: '5.1.1 <user> User unknown' } : null),
@@ -142,6 +144,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
 
   it('pauses the campaign and says why when 5.7.x policy rejections pile up, without suppressing anyone', async () => {
     h = await createHarness({
+      backend,
       readers: 120,
       sink: {
         behaviour: () => ({
@@ -171,7 +174,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
   });
 
   it('--at holds every message until the scheduled time', async () => {
-    h = await createHarness({ readers: 30 });
+    h = await createHarness({ backend, readers: 30 });
     await h.startWorker();
     const at = new Date(Date.now() + 2_500);
     const queued = await queueCampaign(h.config, {
@@ -190,6 +193,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
   it('lets ops retry failed deliveries without resending the others', async () => {
     const stubborn = new Set(['lecteur4@example.org', 'lecteur9@example.org']);
     h = await createHarness({
+      backend,
       readers: 20,
       env: { SEND_MAX_ATTEMPTS: '2' },
       sink: {
@@ -215,6 +219,7 @@ describe('numero send, end to end (real redis-server, SMTP server, SQLite)', () 
 
   it('retries a reader alone after a 421 on 20 % of first attempts: everyone gets it once, attempts counted', async () => {
     h = await createHarness({
+      backend,
       readers: 200,
       sink: {
         behaviour: (rcpt, attempt) =>
