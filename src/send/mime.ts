@@ -22,7 +22,10 @@ export interface RawParts {
 
 const CRLF = '\r\n';
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 function clean(value: string): string {
+  if (!CONTROL.test(value)) return value.trim();
   let out = '';
   for (const ch of value) {
     const c = ch.codePointAt(0) ?? 0;
@@ -38,9 +41,14 @@ function header(name: string, value: string): string {
 
 export function asciiAddress(address: string): string {
   const at = address.lastIndexOf('@');
-  return at < 0
+  return at < 0 || isAscii(address)
     ? address
     : `${address.slice(0, at)}@${domainToASCII(address.slice(at + 1)) || address.slice(at + 1)}`;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function mailbox(name: string | null, address: string): string {
