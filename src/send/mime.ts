@@ -22,10 +22,16 @@ export interface RawParts {
 
 const CRLF = '\r\n';
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 function clean(value: string): string {
-  if (!CONTROL.test(value)) return value.trim();
+  if (!hasControl(value)) return value.trim();
   let out = '';
   for (const ch of value) {
     const c = ch.codePointAt(0) ?? 0;
