@@ -10,7 +10,7 @@ import {
   setCampaignSize,
 } from '../store/campaigns.ts';
 import type { Store } from '../store/db.ts';
-import { audiencePage, insertDeliveries } from '../store/deliveries.ts';
+import { snapshotAudiencePage } from '../store/deliveries.ts';
 
 export interface CreateCampaignOptions {
   /** The issue as prepared once: its compiled form and the hash of the file as read. */
@@ -27,7 +27,7 @@ export interface CreateCampaignOptions {
  * Creates the campaign and its ledger: the rendered issue is stored with it (what readers get cannot
  * change during the send), the audience is the list's active, unsuppressed readers at this moment,
  * one delivery row per reader, numbered into batches. Streams the audience in pages, so memory is
- * flat at any list size. Refuses to send the same issue to the same list twice without `again`.
+ * flat at any list size: each page is one INSERT … SELECT in the database. Refuses to send the same issue to the same list twice without `again`.
  */
 export async function createCampaign(store: Store, o: CreateCampaignOptions): Promise<CampaignRow> {
   const report = o.prepared;
@@ -62,22 +62,21 @@ export async function createCampaign(store: Store, o: CreateCampaignOptions): Pr
 
   let total = 0;
   let after = 0;
-  const PAGE = 5_000;
+  const PAGE = 50_000;
   for (;;) {
-    const ids = await audiencePage(store.db, o.list.id, after, PAGE);
-    if (!ids.length) break;
-    await store.db.transaction().execute(async (trx) => {
-      await insertDeliveries(
-        trx,
-        ids.map((id, i) => ({
-          campaign_id: campaignId,
-          subscriber_id: id,
-          batch_no: Math.floor((total + i) / o.batchSize) + 1,
-        })),
-      );
-    });
-    total += ids.length;
-    after = ids.at(-1) ?? after;
+    const page = await store.db.transaction().execute((trx) =>
+      snapshotAudiencePage(trx, {
+        campaignId,
+        listId: o.list.id,
+        afterId: after,
+        limit: PAGE,
+        numbered: total,
+        batchSize: o.batchSize,
+      }),
+    );
+    if (!page) break;
+    total += page.count;
+    after = page.lastId;
   }
   await setCampaignSize(store.db, campaignId, total, Math.ceil(total / o.batchSize));
   const row = await campaignById(store.db, campaignId);

@@ -372,6 +372,71 @@ export async function audiencePage(
   return rows.map((r) => r.id);
 }
 
+/**
+ * One page of the audience snapshot, done inside the database: the next `limit` active,
+ * unsuppressed readers of the list after `afterId` become pending deliveries numbered into batches
+ * (`numbered` rows came before them), with nothing but two numbers coming back to JavaScript. Rows
+ * already there (an interrupted snapshot resumed) are left alone. Returns how many readers the page
+ * held and the last one's id, or null when there are none left.
+ */
+export async function snapshotAudiencePage(
+  db: Db,
+  o: {
+    campaignId: number;
+    listId: number;
+    afterId: number;
+    limit: number;
+    numbered: number;
+    batchSize: number;
+  },
+): Promise<{ count: number; lastId: number } | null> {
+  const page = db
+    .selectFrom('memberships as m')
+    .innerJoin('subscribers as s', 's.id', 'm.subscriber_id')
+    .leftJoin('suppressions as x', 'x.email_normalized', 's.email_normalized')
+    .select('m.subscriber_id as id')
+    .where('m.list_id', '=', o.listId)
+    .where('m.status', '=', 'active')
+    .where('m.subscriber_id', '>', o.afterId)
+    .where('x.email_normalized', 'is', null)
+    .orderBy('m.subscriber_id')
+    .limit(o.limit);
+  const bounds = await db
+    .selectFrom(page.as('p'))
+    .select([(eb) => eb.fn.countAll<string | number>().as('n'), (eb) => eb.fn.max('p.id').as('last')])
+    .executeTakeFirst();
+  const count = Number(bounds?.n ?? 0);
+  if (!count || bounds?.last == null) return null;
+  const lastId = Number(bounds.last);
+  await db
+    .insertInto('deliveries')
+    .columns(['campaign_id', 'subscriber_id', 'batch_no', 'status', 'attempts', 'updated_at'])
+    .expression(
+      db
+        .selectFrom('memberships as m')
+        .innerJoin('subscribers as s', 's.id', 'm.subscriber_id')
+        .leftJoin('suppressions as x', 'x.email_normalized', 's.email_normalized')
+        .select([
+          sql<number>`cast(${o.campaignId} as integer)`.as('campaign_id'),
+          'm.subscriber_id',
+          sql<number>`cast((cast(${o.numbered} as integer) + row_number() over (order by m.subscriber_id) - 1) / cast(${o.batchSize} as integer) + 1 as integer)`.as(
+            'batch_no',
+          ),
+          sql<string>`${'pending'}`.as('status'),
+          sql<number>`0`.as('attempts'),
+          sql<string>`${now()}`.as('updated_at'),
+        ])
+        .where('m.list_id', '=', o.listId)
+        .where('m.status', '=', 'active')
+        .where('m.subscriber_id', '>', o.afterId)
+        .where('m.subscriber_id', '<=', lastId)
+        .where('x.email_normalized', 'is', null),
+    )
+    .onConflict((oc) => oc.columns(['campaign_id', 'subscriber_id']).doNothing())
+    .execute();
+  return { count, lastId };
+}
+
 /** Cancelling: every delivery not yet sent is skipped; returns how many. */
 export async function markSkippedPending(db: Db, campaignId: number, reason: string): Promise<number> {
   const r = await db
