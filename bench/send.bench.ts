@@ -35,7 +35,7 @@ const SECRET = 'b'.repeat(64);
 const PUBLIC_URL = 'https://lettre.example.org';
 const POOL = 5;
 /** V8 flags for the worker process: the production ones (see Dockerfile); WORKER_FLAGS=' ' for Node's defaults. */
-const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=64 --max-semi-space-size=4')
+const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=48 --max-semi-space-size=4')
   .split(' ')
   .filter(Boolean);
 
