@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Capture, startCapture } from './smtp-capture.ts';
+import type { Capture } from './smtp-capture.ts';
 
 /** Where messages go: SMTP_URL when set, otherwise the built-in capture writing .eml files. */
 export interface SmtpTarget {
@@ -23,6 +23,8 @@ export async function resolveSmtp(config: {
       close: async () => {},
     };
   }
+  // Loaded only when it runs: a worker sending to a real relay never needs smtp-server.
+  const { startCapture } = await import('./smtp-capture.ts');
   const capture = await startCapture({ dir: path.join(config.dataDir, 'outbox') });
   return {
     url: capture.url,

