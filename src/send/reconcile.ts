@@ -4,7 +4,7 @@ import { enqueueBatches, enqueueRetry } from '../queue/enqueue.ts';
 import { batchJobId, type SendJobData } from '../queue/jobs.ts';
 import type { Db } from '../store/audience.ts';
 import { campaignsInState } from '../store/campaigns.ts';
-import { batchesWithStaleClaims, batchesWithWork, overdueRetries } from '../store/deliveries.ts';
+import { batchesWithWork, overdueRetries } from '../store/deliveries.ts';
 
 /**
  * Keeps the queue in line with the ledger: re-adds the batches that still have work (same
@@ -33,9 +33,7 @@ export async function reconcile(
     if (c.provider !== o.provider) continue; // another provider's workers keep their own queue
     if (c.scheduled_at && Date.parse(c.scheduled_at) > now) continue;
     if (await completeIfDone(db, c.id)) continue;
-    const batches = idle
-      ? await batchesWithWork(db, c.id, staleBefore)
-      : await batchesWithStaleClaims(db, c.id, staleBefore);
+    const batches = await batchesWithWork(db, c.id, staleBefore, { staleOnly: !idle });
     for (const b of batches) await failed.get(batchJobId(c.id, b))?.retry('failed');
     if (batches.length) await enqueueBatches(queue, c.id, batches);
     for (const r of await overdueRetries(db, c.id, new Date(now - 30_000).toISOString())) {

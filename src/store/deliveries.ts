@@ -209,36 +209,25 @@ export async function markSkipped(db: Db, ids: readonly number[], reason: string
     .execute();
 }
 
-/** Batches that still have work: pending rows, or rows claimed long ago by a job that is gone. */
-export async function batchesWithWork(db: Db, campaignId: number, staleBefore: string): Promise<number[]> {
-  const rows = await db
-    .selectFrom('deliveries')
-    .select('batch_no')
-    .distinct()
-    .where('campaign_id', '=', campaignId)
-    .where((eb) =>
-      eb.or([
-        eb('status', '=', 'pending'),
-        eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', staleBefore)]),
-      ]),
-    )
-    .execute();
-  return rows.map((r) => r.batch_no).sort((a, b) => a - b);
-}
-
-/** Batches with rows claimed long ago by a run that is gone (the few the reconciler re-adds while the queue is busy). */
-export async function batchesWithStaleClaims(
+/**
+ * Batches with rows claimed long ago by a run that is gone and, unless `staleOnly`, pending rows:
+ * what the reconciler re-adds (only the former while the queue is busy).
+ */
+export async function batchesWithWork(
   db: Db,
   campaignId: number,
   staleBefore: string,
+  o: { staleOnly?: boolean } = {},
 ): Promise<number[]> {
   const rows = await db
     .selectFrom('deliveries')
     .select('batch_no')
     .distinct()
     .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'sending')
-    .where('claimed_at', '<', staleBefore)
+    .where((eb) => {
+      const stale = eb.and([eb('status', '=', 'sending'), eb('claimed_at', '<', staleBefore)]);
+      return o.staleOnly ? stale : eb.or([eb('status', '=', 'pending'), stale]);
+    })
     .execute();
   return rows.map((r) => r.batch_no).sort((a, b) => a - b);
 }
@@ -350,22 +339,27 @@ export async function policyRejections(
   return { attempted: Number(row?.attempted ?? 0), policy: Number(row?.policy ?? 0) };
 }
 
-/** A page of a list's active, unsuppressed subscriber ids after `afterId`: the audience snapshot. */
+/** A list's active, unsuppressed readers after `afterId`: who a campaign is sent to (select what you need). */
+function audienceAfter(db: Db, listId: number, afterId: number) {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('subscribers as s', 's.id', 'm.subscriber_id')
+    .leftJoin('suppressions as x', 'x.email_normalized', 's.email_normalized')
+    .where('m.list_id', '=', listId)
+    .where('m.status', '=', 'active')
+    .where('m.subscriber_id', '>', afterId)
+    .where('x.email_normalized', 'is', null);
+}
+
+/** A page of a list's active, unsuppressed subscriber ids after `afterId`. */
 export async function audiencePage(
   db: Db,
   listId: number,
   afterId: number,
   limit: number,
 ): Promise<number[]> {
-  const rows = await db
-    .selectFrom('memberships as m')
-    .innerJoin('subscribers as s', 's.id', 'm.subscriber_id')
-    .leftJoin('suppressions as x', 'x.email_normalized', 's.email_normalized')
+  const rows = await audienceAfter(db, listId, afterId)
     .select('m.subscriber_id as id')
-    .where('m.list_id', '=', listId)
-    .where('m.status', '=', 'active')
-    .where('m.subscriber_id', '>', afterId)
-    .where('x.email_normalized', 'is', null)
     .orderBy('m.subscriber_id')
     .limit(limit)
     .execute();
@@ -390,15 +384,8 @@ export async function snapshotAudiencePage(
     batchSize: number;
   },
 ): Promise<{ count: number; lastId: number } | null> {
-  const page = db
-    .selectFrom('memberships as m')
-    .innerJoin('subscribers as s', 's.id', 'm.subscriber_id')
-    .leftJoin('suppressions as x', 'x.email_normalized', 's.email_normalized')
+  const page = audienceAfter(db, o.listId, o.afterId)
     .select('m.subscriber_id as id')
-    .where('m.list_id', '=', o.listId)
-    .where('m.status', '=', 'active')
-    .where('m.subscriber_id', '>', o.afterId)
-    .where('x.email_normalized', 'is', null)
     .orderBy('m.subscriber_id')
     .limit(o.limit);
   const bounds = await db
@@ -412,10 +399,8 @@ export async function snapshotAudiencePage(
     .insertInto('deliveries')
     .columns(['campaign_id', 'subscriber_id', 'batch_no', 'status', 'attempts', 'updated_at'])
     .expression(
-      db
-        .selectFrom('memberships as m')
-        .innerJoin('subscribers as s', 's.id', 'm.subscriber_id')
-        .leftJoin('suppressions as x', 'x.email_normalized', 's.email_normalized')
+      audienceAfter(db, o.listId, o.afterId)
+        .where('m.subscriber_id', '<=', lastId)
         .select([
           sql<number>`cast(${o.campaignId} as integer)`.as('campaign_id'),
           'm.subscriber_id',
@@ -425,12 +410,7 @@ export async function snapshotAudiencePage(
           sql<string>`${'pending'}`.as('status'),
           sql<number>`0`.as('attempts'),
           sql<string>`${now()}`.as('updated_at'),
-        ])
-        .where('m.list_id', '=', o.listId)
-        .where('m.status', '=', 'active')
-        .where('m.subscriber_id', '>', o.afterId)
-        .where('m.subscriber_id', '<=', lastId)
-        .where('x.email_normalized', 'is', null),
+        ]),
     )
     .onConflict((oc) => oc.columns(['campaign_id', 'subscriber_id']).doNothing())
     .execute();
