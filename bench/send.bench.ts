@@ -17,7 +17,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
-import pg from 'pg';
 import { unsubscribeLinks } from '../src/audience/list-unsubscribe.ts';
 import { prepareIssue } from '../src/check/check.ts';
 import { loadContext } from '../src/content/load.ts';
@@ -28,6 +27,7 @@ import { DKIM_HEADERS } from '../src/send/transport.ts';
 import { createList, insertMemberships, insertSubscribers } from '../src/store/audience.ts';
 import { campaignById } from '../src/store/campaigns.ts';
 import { openStore } from '../src/store/db.ts';
+import { scratchDatabase } from '../test/helpers/scratch-database.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ISSUE = path.join(ROOT, 'issues/2025-10-02-numero-37.md');
@@ -224,36 +224,11 @@ export interface Variant {
   dkim: boolean;
 }
 
-/** A fresh database for one run: a SQLite file, or a new PostgreSQL database on PG_URL (dropped after). */
-async function freshDatabase(
-  dir: string,
-  db: Variant['db'],
-): Promise<{ url: string; drop(): Promise<void> }> {
-  if (db === 'sqlite') return { url: `sqlite:${path.join(dir, 'numero.db')}`, drop: async () => {} };
-  if (!PG_URL) throw new Error('set DATABASE_URL_PG (a PostgreSQL where the user may create databases)');
-  const name = `numero_bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 async function pipeline(v: Variant, smtpUrl: string) {
   const n = v.readers;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-bench-send-'));
   const redis = await startRedisServer({ dir: path.join(dir, 'redis'), port: await freePort() });
-  const database = await freshDatabase(dir, v.db);
+  const database = await scratchDatabase(v.db, { dir, pgUrl: PG_URL, prefix: 'numero_bench' });
   const env = {
     ...process.env,
     NUMERO_DATA_DIR: path.join(dir, 'data'),

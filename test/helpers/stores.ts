@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { scratchDatabase } from './scratch-database.ts';
 
 /**
  * The databases the store tests run against: a real SQLite file always, and a real PostgreSQL when
@@ -26,28 +25,11 @@ if (!PG_URL) {
 }
 
 /** A fresh database's URL for processes to open themselves: a SQLite file in `dir`, or a new PostgreSQL database. */
-export async function testDatabaseUrl(
+export function testDatabaseUrl(
   backend: 'sqlite' | 'postgres',
   dir: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
-  if (backend === 'sqlite') return { url: `sqlite:${path.join(dir, 'numero.db')}`, drop: async () => {} };
-  if (!PG_URL) throw new Error('DATABASE_URL_PG is unset');
-  const name = `numero_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return scratchDatabase(backend, { dir, pgUrl: PG_URL, prefix: 'numero_test' });
 }
 
 export async function freshStore(backend: 'sqlite' | 'postgres'): Promise<TestStore> {
