@@ -1,4 +1,4 @@
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium, headless, with nothing reaching outside the machine. */
 export const CHROMIUM_ARGS = [
@@ -16,4 +16,11 @@ export function launchChromium(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
   });
+}
+
+/** Lets the page reach only the given servers: anything else it asks for is aborted. */
+export async function confine(page: Page, ...origins: string[]): Promise<void> {
+  await page.route('**/*', (route) =>
+    origins.some((o) => route.request().url().startsWith(o)) ? route.continue() : route.abort(),
+  );
 }

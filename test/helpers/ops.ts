@@ -3,7 +3,7 @@ import { createLogger } from '../../src/_shared/log.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Listening } from '../../src/server/listen.ts';
 import { startServe } from '../../src/server/serve.ts';
-import { launchChromium } from './browser.ts';
+import { confine, launchChromium } from './browser.ts';
 import { type Harness, SECRET } from './send-harness.ts';
 
 export const OPS_TOKEN = 'ops-token-'.padEnd(40, 'x');
@@ -26,9 +26,7 @@ export async function startOpsServer(h: Harness): Promise<Listening> {
 export async function browserFor(...origins: string[]): Promise<{ browser: Browser; page: Page }> {
   const browser = await launchChromium();
   const page = await browser.newPage();
-  await page.route('**/*', (route) =>
-    origins.some((o) => route.request().url().startsWith(o)) ? route.continue() : route.abort(),
-  );
+  await confine(page, ...origins);
   page.on('dialog', (d) => void d.accept()); // the dashboard's confirmations
   return { browser, page };
 }

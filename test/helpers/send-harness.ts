@@ -178,6 +178,11 @@ export function receivedPerReader(sink: SmtpSink): Map<string, number> {
   return m;
 }
 
+/** Copies beyond the first, all readers together. */
+export function duplicates(per: Map<string, number>): number {
+  return [...per.values()].reduce((a, n) => a + (n - 1), 0);
+}
+
 /** `numero send` of numéro 37 to the harness's list, as the CLI does it (a new campaign with `again`). */
 export function sendIssue(harness: Harness, again = false) {
   return queueCampaign(harness.config, {

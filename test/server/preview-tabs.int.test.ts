@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PreviewServer, startPreview } from '../../src/server/preview/start.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { confine, launchChromium } from '../helpers/browser.ts';
 import { ISSUES_DIR, PUBLIC_URL, ROOT, TEMPLATES_DIR } from '../helpers/fixtures.ts';
 
 let tmp: string;
@@ -30,9 +30,7 @@ beforeAll(async () => {
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-  await page.route('**/*', (route) =>
-    route.request().url().startsWith(server.url) ? route.continue() : route.abort(),
-  );
+  await confine(page, server.url); // only the preview server is reachable from the page
 });
 
 afterAll(async () => {

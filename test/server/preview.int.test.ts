@@ -8,7 +8,7 @@ import { typeset } from '../../src/content/typography.ts';
 import { type PreviewServer, startPreview } from '../../src/server/preview/start.ts';
 import { subscriberReaders } from '../../src/server/preview/subscribers.ts';
 import { createList, insertMemberships, insertSubscribers } from '../../src/store/audience.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { confine, launchChromium } from '../helpers/browser.ts';
 import { ISSUES_DIR, PUBLIC_URL, ROOT, sourceHeadings, TEMPLATES_DIR } from '../helpers/fixtures.ts';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.ts';
 import { freshStore } from '../helpers/stores.ts';
@@ -36,10 +36,7 @@ beforeAll(async () => {
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  // Only the preview server is reachable from the page.
-  await page.route('**/*', (route) =>
-    route.request().url().startsWith(server.url) ? route.continue() : route.abort(),
-  );
+  await confine(page, server.url); // only the preview server is reachable from the page
 });
 
 afterAll(async () => {
