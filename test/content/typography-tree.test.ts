@@ -1,16 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadIssue } from '../../src/content/load.ts';
-import { compileIssue } from '../../src/render/compile.ts';
 import { fromFlowed } from '../../src/render/flowed.ts';
-import { DIRS, PUBLIC_URL, ROOT, repoContext, TEMPLATES_DIR } from '../helpers/fixtures.ts';
+import { compileRepoFile, ROOT } from '../helpers/fixtures.ts';
 
 const FILE = path.join(ROOT, 'test/fixtures/render-issues/typography.md');
 const show = (s: string) => s.replace(/\u202F/g, '⍽').replace(/\u00A0/g, '~');
 
 describe('French typography over a whole paragraph', async () => {
-  const issue = loadIssue(FILE, DIRS, repoContext());
-  const { text, html } = await compileIssue(issue, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
+  const { text, html } = (await compileRepoFile(FILE)).compiled;
   const shown = show(fromFlowed(text));
 
   it('pairs quotes across emphasis and links: « Le Monde » et « Libé »', () => {

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listIssueFiles, loadContext } from '../../src/content/load.ts';
+import type { Issue } from '../../src/content/issue.ts';
+import { listIssueFiles, loadContext, loadIssue } from '../../src/content/load.ts';
 import type { ParseContext } from '../../src/content/parse.ts';
+import { type CompiledIssue, compileIssue } from '../../src/render/compile.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ISSUES_DIR = path.join(ROOT, 'issues');
@@ -13,6 +15,23 @@ export const DIRS = { issuesDir: ISSUES_DIR, templatesDir: TEMPLATES_DIR };
 
 export function repoContext(): ParseContext {
   return loadContext(DIRS);
+}
+
+let context: ParseContext | undefined;
+
+/** An issue file read with the repo's newsletter.yml and articles.yml and rendered with its templates. */
+export async function compileRepoFile(
+  file: string,
+  template?: string,
+): Promise<{ issue: Issue; compiled: CompiledIssue }> {
+  context ??= repoContext();
+  const issue = loadIssue(file, DIRS, context);
+  const compiled = await compileIssue(issue, {
+    templatesDir: TEMPLATES_DIR,
+    publicUrl: PUBLIC_URL,
+    template,
+  });
+  return { issue, compiled };
 }
 
 export const VALID_FRONT_MATTER = `---

@@ -2,23 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadIssue } from '../../src/content/load.ts';
-import { compileIssue } from '../../src/render/compile.ts';
 import { Personalizer } from '../../src/render/personalize.ts';
 import { sampleLinks, sampleReader } from '../../src/render/sample-readers.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import {
-  DIRS,
-  issuesAndRenderFixtures,
-  PUBLIC_URL,
-  ROOT,
-  repoContext,
-  TEMPLATES_DIR,
-} from '../helpers/fixtures.ts';
+import { compileRepoFile, issuesAndRenderFixtures, PUBLIC_URL, ROOT } from '../helpers/fixtures.ts';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts/screenshots');
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const ctx = repoContext();
 let browser: Browser;
 
 beforeAll(async () => {
@@ -47,12 +37,7 @@ describe('rendered issues in Chromium', () => {
   it.each(cases)(
     '$file with $template at $width px: no horizontal scroll, masthead shown',
     async ({ file, template, width }) => {
-      const issue = loadIssue(file, DIRS, ctx);
-      const compiled = await compileIssue(issue, {
-        templatesDir: TEMPLATES_DIR,
-        publicUrl: PUBLIC_URL,
-        template,
-      });
+      const { issue, compiled } = await compileRepoFile(file, template);
       const { html } = new Personalizer(compiled).fill(sampleReader(), sampleLinks(PUBLIC_URL, issue.slug));
 
       // At 375 px, a phone: it honours the viewport meta tag (or lays the page out at 980 px).

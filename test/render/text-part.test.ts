@@ -1,18 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadIssue } from '../../src/content/load.ts';
-import { compileIssue } from '../../src/render/compile.ts';
 import { fromFlowed, toFlowed } from '../../src/render/flowed.ts';
-import {
-  DIRS,
-  issuesAndRenderFixtures,
-  PUBLIC_URL,
-  ROOT,
-  repoContext,
-  TEMPLATES_DIR,
-} from '../helpers/fixtures.ts';
+import { compileRepoFile, issuesAndRenderFixtures, ROOT } from '../helpers/fixtures.ts';
 
-const ctx = repoContext();
 const files = issuesAndRenderFixtures();
 const URLISH = /https?:\/\/|\{\{/;
 
@@ -20,8 +10,7 @@ describe('the text part', () => {
   it.each(files.map((f) => [path.basename(f), f]))(
     '%s: flowed at 78 columns, never broken inside a URL or a merge field',
     async (_n, file) => {
-      const issue = loadIssue(file, DIRS, ctx);
-      const { text } = await compileIssue(issue, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
+      const { text } = (await compileRepoFile(file)).compiled;
       for (const line of text.split('\n')) {
         // Longer only when one unbreakable token (a URL, a merge field, a very long word) is alone there.
         if ([...line].length > 78)
@@ -39,8 +28,8 @@ describe('the text part', () => {
   );
 
   it('a table becomes one readable line per row, each value named by its column', async () => {
-    const issue = loadIssue(path.join(ROOT, 'test/fixtures/render-issues/wide-content.md'), DIRS, ctx);
-    const { text } = await compileIssue(issue, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
+    const { text } = (await compileRepoFile(path.join(ROOT, 'test/fixtures/render-issues/wide-content.md')))
+      .compiled;
     // No-break spaces (before « : », inside numbers) as typography put them; compared as spaces here.
     const shown = fromFlowed(text).replace(/[\u00A0\u202F]/g, ' ');
     expect(shown).toContain(
