@@ -35,13 +35,10 @@ export async function campaignById(db: Db, id: number): Promise<CampaignRow | un
 
 /** What a worker re-reads per job: the row without its compiled issue (read once per campaign). */
 export type CampaignHead = Omit<CampaignRow, 'compiled'>;
+const HEAD_COLUMNS = CAMPAIGN_COLUMNS.filter((c) => c !== 'compiled');
 
 export async function campaignHead(db: Db, id: number): Promise<CampaignHead | undefined> {
-  return db
-    .selectFrom('campaigns')
-    .select(CAMPAIGN_COLUMNS.filter((c) => c !== 'compiled'))
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return db.selectFrom('campaigns').select(HEAD_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
 /** A campaign's state alone: what a running batch re-reads to notice a pause. */
