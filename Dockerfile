@@ -1,11 +1,15 @@
-# numero's image: the CLI, run through tsx (no build step). Used by docker-compose.yml for the
-# public server and the send workers; everything it runs also runs without Docker.
+# numero's image: the CLI, run through tsx (no build step; the worker as a bundle, see below). Used
+# by docker-compose.yml for the public server and the send workers; everything it runs also runs
+# without Docker.
 FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
+# `numero worker` runs as a bundle of its sources (bin/worker-bundle.mjs): built here once, so
+# workers start at once and node_modules may be read-only at run time.
+RUN node --input-type=module -e "await (await import('./bin/worker-bundle.mjs')).workerBundle()"
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "bin/numero.js"]
 CMD ["--help"]

@@ -75,11 +75,13 @@ export function registerBounces(program: Command, config: () => Config): void {
       const { openStore } = await import('../store/db.ts');
       const { untilStopped } = await import('../runtime/signals.ts');
       const { startInbound } = await import('../events/start.ts');
+      // Listening before the servers start: a SIGTERM right after they say so still stops them gracefully.
+      const stopped = untilStopped();
       const log = createLogger('numero-inbound', cfg.logLevel);
       const store = await openStore(cfg);
       const inbound = await startInbound(cfg, store, log);
       console.log(inbound.description);
-      await untilStopped();
+      await stopped;
       await inbound.stop();
       await store.close();
       process.exit(0);

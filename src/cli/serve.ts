@@ -19,6 +19,8 @@ export function registerServe(program: Command, config: () => Config): void {
       const { openStore } = await import('../store/db.ts');
       const { resolveRedis } = await import('../runtime/redis-server.ts');
       const { untilStopped } = await import('../runtime/signals.ts');
+      // Listening before the servers start: a SIGTERM right after they say so still stops them gracefully.
+      const stopped = untilStopped();
       const log = createLogger('numero-serve', cfg.logLevel);
       const store = await openStore(cfg);
       // Unsubscribes never depend on Redis: without it, the queue view and readiness say why.
@@ -42,7 +44,7 @@ export function registerServe(program: Command, config: () => Config): void {
       console.log(
         `numero serve on ${server.url}/ (database ${store.description}; PUBLIC_URL ${cfg.publicUrl}; ops ${cfg.opsToken ? `at ${server.url}/ops` : 'off: set OPS_TOKEN'})`,
       );
-      await untilStopped();
+      await stopped;
       await inbound?.stop();
       await server.close();
       await store.close();

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 import { healthRoutes, redisProbe, storeProbe } from '../server/health.ts';
 import { type Listening, listen } from '../server/listen.ts';
@@ -10,6 +11,9 @@ import { untilStopped } from './signals.ts';
  * its metrics and health on METRICS_PORT when set, until SIGTERM, which drains in-flight messages.
  */
 export async function runWorkerProcess(cfg: Config): Promise<void> {
+  // Listening before anything starts: a SIGTERM that comes during start-up, or right after
+  // `worker.started` is written, still stops the worker gracefully (it used to kill it outright).
+  const stopped = untilStopped();
   const rt = await startRuntime(cfg, { logName: 'numero-worker', logLevel: cfg.logLevel, demoSecret: false });
   const { log, redis, smtp, store } = rt;
   let http: Listening | null = null;
@@ -26,10 +30,12 @@ export async function runWorkerProcess(cfg: Config): Promise<void> {
       database: store.description,
       provider: cfg.send.provider,
       metrics: http ? `${http.url}/metrics` : null,
+      // Which code runs: the bundle `numero worker` builds at start (bin/worker-bundle.mjs), or src/.
+      code: fileURLToPath(import.meta.url),
     },
     'worker.started',
   );
-  const signal = await untilStopped();
+  const signal = await stopped;
   log.info({ signal }, 'worker.stopping: finishing in-flight messages');
   await http?.close();
   probe.close();

@@ -1,0 +1,2 @@
+export declare const CACHE_DIR: string;
+export declare function workerBundle(options?: { entry?: string; cacheDir?: string }): Promise<string>;
