@@ -23,6 +23,7 @@ import { loadContext } from '../src/content/load.ts';
 import { Personalizer } from '../src/render/personalize.ts';
 import { freePort, startRedisServer } from '../src/runtime/redis-server.ts';
 import { buildMessage } from '../src/send/message.ts';
+import { PreparedIssue } from '../src/send/prepared.ts';
 import { DKIM_HEADERS } from '../src/send/transport.ts';
 import { createList, insertMemberships, insertSubscribers } from '../src/store/audience.ts';
 import { campaignById } from '../src/store/campaigns.ts';
@@ -52,17 +53,15 @@ async function startSink(): Promise<{ url: string; child: ChildProcess }> {
 const peakRss = (stderr: string) => Number(/peak-rss-kb (\d+)/.exec(stderr)?.[1] ?? 0) / 1024;
 
 /**
- * The bare transport: the same personalised messages, built beforehand by numero's own message
- * builder (raw MIME, VERP, List-Unsubscribe), pushed through a pooled Nodemailer transport with
- * `sendMail({ envelope, raw })`, 5 connections, 50 in flight; no queue, no database. 1,000 distinct
- * messages are built and sent in turn, so memory stays flat at any size.
+ * `count` readers' messages of the issue, personalised and built by numero's own builder (raw MIME,
+ * quoted-printable parts, VERP, List-Unsubscribe), as the workers build them.
  */
-async function bareLoop(n: number, smtpUrl: string, dkim: boolean): Promise<{ rate: number; cpuMs: number }> {
+async function personalisedMessages(count: number) {
   const dirs = { issuesDir: path.join(ROOT, 'issues'), templatesDir: path.join(ROOT, 'templates') };
   const report = await prepareIssue(ISSUE, loadContext(dirs), { ...dirs, publicUrl: PUBLIC_URL });
   if (!report.compiled) throw new Error('issue did not render');
-  const p = new Personalizer(report.compiled);
-  const built = Array.from({ length: Math.min(n, 1000) }, (_, i) => {
+  const p = new PreparedIssue(report.compiled);
+  return Array.from({ length: count }, (_, i) => {
     const links = unsubscribeLinks(
       { listId: 1, subscriberId: i + 1, campaignId: '1' },
       { secret: SECRET, publicUrl: PUBLIC_URL, mailtoDomain: 'lettre.example.org' },
@@ -84,6 +83,16 @@ async function bareLoop(n: number, smtpUrl: string, dkim: boolean): Promise<{ ra
       bounceDomain: 'lettre.example.org',
     });
   });
+}
+
+/**
+ * The bare transport: the same personalised messages, built beforehand by numero's own message
+ * builder (raw MIME, VERP, List-Unsubscribe), pushed through a pooled Nodemailer transport with
+ * `sendMail({ envelope, raw })`, 5 connections, 50 in flight; no queue, no database. 1,000 distinct
+ * messages are built and sent in turn, so memory stays flat at any size.
+ */
+async function bareLoop(n: number, smtpUrl: string, dkim: boolean): Promise<{ rate: number; cpuMs: number }> {
+  const built = await personalisedMessages(Math.min(n, 1000));
   const u = new URL(smtpUrl);
   const transport = nodemailer.createTransport({
     pool: true,
@@ -122,29 +131,16 @@ async function bareLoop(n: number, smtpUrl: string, dkim: boolean): Promise<{ ra
 
 /**
  * The machine's SMTP ceiling, measured against the same sink in the same run: pre-built copies of
- * one personalised message of this issue pushed over raw pipelined sockets by the shared
+ * one personalised message of this issue (numero's bytes) pushed over raw pipelined sockets by the shared
  * `smtp-ceiling.mjs` (next to the repository, as on the build machines). Null when it is absent.
  */
 async function ceiling(n: number, smtpUrl: string): Promise<number | null> {
   const script = path.resolve(ROOT, '../shared/bench/smtp-ceiling.mjs');
   if (!fs.existsSync(script)) return null;
-  const dirs = { issuesDir: path.join(ROOT, 'issues'), templatesDir: path.join(ROOT, 'templates') };
-  const report = await prepareIssue(ISSUE, loadContext(dirs), { ...dirs, publicUrl: PUBLIC_URL });
-  if (!report.compiled) throw new Error('issue did not render');
-  const c = new Personalizer(report.compiled).fill(
-    { email: 'lecteur1@example.org', firstName: 'Prénom1' },
-    { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe/x`, browserUrl: `${PUBLIC_URL}/issues/x` },
-  );
-  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true });
-  const info = await stream.sendMail({
-    from: 'Bruxelles Korner <lettre@bruxelles-korner.example>',
-    to: 'lecteur1@example.org',
-    subject: c.subject,
-    html: c.html,
-    text: c.text,
-  });
+  const [message] = await personalisedMessages(1);
+  if (!message) throw new Error('no message');
   const eml = path.join(os.tmpdir(), `numero-ceiling-${process.pid}.eml`);
-  fs.writeFileSync(eml, info.message as Buffer);
+  fs.writeFileSync(eml, message.raw);
   try {
     const out = spawnSync(
       process.execPath,

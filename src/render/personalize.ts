@@ -36,6 +36,80 @@ const html = withHelpers(Handlebars.create());
 const plain = withHelpers(Handlebars.create());
 const KNOWN = { knownHelpers: { default: true, url: true }, strict: false } as const;
 
+/** A template as a sender sees it per reader: fixed text, or one merge field to execute. */
+export type Piece = string | ((ctx: Record<string, unknown>) => string);
+
+/**
+ * A template cut into its fixed text and its merge fields, each field (or block, `{{#if}}…{{/if}}`)
+ * compiled alone by the same Handlebars instance with the same options, so with the same escaping,
+ * helpers and white-space control: joined, the pieces give exactly what the whole template gives.
+ * A template with decorators (`{{* x}}`, which act on the whole template) is one piece.
+ */
+function cut(hbs: typeof Handlebars, source: string, options: CompileOptions): Piece[] {
+  const pieces: Piece[] = [];
+  for (const st of hbs.parse(source).body) {
+    if (st.type === 'ContentStatement') {
+      const text = (st as hbs.AST.ContentStatement).value;
+      const last = pieces.length - 1;
+      if (typeof pieces[last] === 'string') pieces[last] += text;
+      else pieces.push(text);
+    } else if (st.type === 'Decorator' || st.type === 'DecoratorBlock') {
+      return [hbs.compile(source, options)];
+    } else if (st.type !== 'CommentStatement') {
+      const program: hbs.AST.Program = { type: 'Program', body: [st], blockParams: [], loc: st.loc };
+      const compiled = () => hbs.compile(program, options);
+      pieces.push(plainField(hbs, st, options, compiled) ?? compiled());
+    }
+  }
+  return pieces;
+}
+
+const own = Object.prototype.hasOwnProperty;
+
+/**
+ * `{{name}}`, `{{{name}}}` or `{{a.b}}` — a value looked up, no helper, no parameter: most merge
+ * fields — as a plain function, because a Handlebars template costs a fixed setup per call (it
+ * merges and wraps every registered helper), more than the lookup itself. It does what Handlebars'
+ * generated code does for these: own properties only (Handlebars refuses prototype properties by
+ * default), a missing value is empty, the value HTML-escaped by Handlebars' own `escapeExpression`
+ * unless the field is triple-stashed or the part is not HTML. Null for anything else, which
+ * Handlebars then compiles (test/send/prepared.test.ts compares the two on odd values).
+ */
+function plainField(
+  hbs: typeof Handlebars,
+  st: hbs.AST.Statement,
+  options: CompileOptions,
+  compiled: () => HandlebarsTemplateDelegate,
+): ((ctx: Record<string, unknown>) => string) | null {
+  if (st.type !== 'MustacheStatement') return null;
+  const m = st as hbs.AST.MustacheStatement;
+  if (m.params.length || m.hash || m.path.type !== 'PathExpression') return null;
+  const path = m.path as hbs.AST.PathExpression;
+  const parts = path.parts;
+  // No `this.`, `../`, `@data`, literal segments, or a name a helper answers to.
+  if (path.data || path.depth || !parts.length || path.original !== parts.join('.')) return null;
+  if (parts.some((p) => typeof p !== 'string' || p === '' || p === 'this' || p === '..' || p === '.'))
+    return null;
+  if (parts.length === 1 && own.call(hbs.helpers, parts[0] as string)) return null;
+  const escaped = m.escaped && !options.noEscape;
+  let general: HandlebarsTemplateDelegate | undefined;
+  return (ctx) => {
+    let v: unknown = ctx;
+    for (const p of parts) {
+      if (v == null) break;
+      const next = (v as Record<string, unknown>)[p];
+      v = next != null && own.call(v, p) ? next : undefined;
+    }
+    // A function value is a lambda to Handlebars: let it call it.
+    if (typeof v === 'function') {
+      general ??= compiled();
+      return general(ctx);
+    }
+    // biome-ignore lint/style/useTemplate: Handlebars appends with `+`, which calls valueOf first.
+    return escaped ? hbs.Utils.escapeExpression(v as string) : v == null ? '' : '' + v;
+  };
+}
+
 /**
  * Render once, execute per reader: the compiled issue's sources are compiled by Handlebars once,
  * then `fill` only executes them. HTML fields are escaped; the subject and text part are not HTML,
@@ -47,8 +121,10 @@ export class Personalizer {
   private readonly textTemplate: HandlebarsTemplateDelegate;
   private readonly subjectTemplate: HandlebarsTemplateDelegate;
   private readonly fallbackName: string;
+  private readonly compiled: CompiledIssue;
 
   constructor(compiled: CompiledIssue) {
+    this.compiled = compiled;
     this.htmlTemplate = html.compile(compiled.html, KNOWN);
     this.textTemplate = plain.compile(compiled.text, { ...KNOWN, noEscape: true });
     this.subjectTemplate = plain.compile(compiled.subject, { ...KNOWN, noEscape: true });
@@ -74,9 +150,21 @@ export class Personalizer {
   fill(reader: Reader, links: ReaderLinks): Personalized {
     const ctx = this.context(reader, links);
     return {
-      subject: this.subjectTemplate(ctx).replace(/[\r\n]+/g, ' '),
+      subject: this.subject(ctx),
       html: this.htmlTemplate(ctx),
       text: this.textTemplate(ctx),
     };
+  }
+
+  /** The subject for a context made by `context()`: one line. */
+  subject(ctx: Record<string, unknown>): string {
+    return this.subjectTemplate(ctx).replace(/[\r\n]+/g, ' ');
+  }
+
+  /** The HTML or text part as fixed text and merge fields (see `cut`), for a sender that encodes the fixed text once. */
+  pieces(part: 'html' | 'text'): Piece[] {
+    return part === 'html'
+      ? cut(html, this.compiled.html, KNOWN)
+      : cut(plain, this.compiled.text, { ...KNOWN, noEscape: true });
   }
 }

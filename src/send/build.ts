@@ -17,7 +17,7 @@ export function personaliseAndBuild(
     { secret: settings.secret, publicUrl: settings.publicUrl, mailtoDomain: settings.mailtoDomain },
   );
   const [firstName, ...rest] = (d.name ?? '').trim().split(/\s+/);
-  const content = ctx.personalizer.fill(
+  const content = ctx.issue.fill(
     {
       email: d.email,
       firstName: firstName || undefined,

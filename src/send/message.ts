@@ -1,7 +1,6 @@
-import { parseMailbox } from '../_shared/address.ts';
 import { listUnsubscribeHeaders, type UnsubscribeLinks } from '../audience/list-unsubscribe.ts';
-import type { Personalized } from '../render/personalize.ts';
 import { asciiAddress, buildRaw } from './mime.ts';
+import type { EncodedContent } from './prepared.ts';
 
 export interface MessageParts {
   messageId: string;
@@ -11,7 +10,7 @@ export interface MessageParts {
   listName: string;
   from: string;
   to: { name: string | null; address: string };
-  content: Personalized;
+  content: EncodedContent;
   unsubscribe: UnsubscribeLinks;
   /** Domain for Message-ID and List-Id. */
   domain: string;
@@ -73,7 +72,7 @@ export function buildMessage(p: MessageParts): OutgoingMessage {
       to: asciiAddress(p.to.address),
     },
     raw: buildRaw({
-      from: parseMailbox(p.from),
+      from: p.from,
       to: p.to,
       subject: p.content.subject,
       messageId,

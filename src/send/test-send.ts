@@ -5,9 +5,10 @@ import { unsubscribeLinks } from '../audience/list-unsubscribe.ts';
 import type { Newsletter } from '../content/data.ts';
 import { NumeroError } from '../errors.ts';
 import type { CompiledIssue } from '../render/compile.ts';
-import { Personalizer, type Reader } from '../render/personalize.ts';
+import type { Reader } from '../render/personalize.ts';
 import { webVersionUrl } from '../render/sample-readers.ts';
 import { buildMessage, mailDomainOf, type OutgoingMessage } from './message.ts';
+import { PreparedIssue } from './prepared.ts';
 import { createTransport, DKIM_HEADERS, type DkimSettings } from './transport.ts';
 
 /** How test copies are signed and addressed; the same settings real sends use. */
@@ -43,7 +44,8 @@ export function buildTestMessage(t: Omit<TestSend, 'smtpUrl'>): { message: Outgo
     publicUrl: s.publicUrl,
     mailtoDomain: s.mailtoDomain,
   });
-  const content = new Personalizer(t.compiled).fill(
+  // The same preparation as a campaign's readers get, so the proof is what they will receive.
+  const content = new PreparedIssue(t.compiled).fill(
     { ...t.reader, email: parsed.address },
     { unsubscribeUrl: links.url, browserUrl: webVersionUrl(s.publicUrl, t.compiled.slug) },
   );

@@ -4,6 +4,7 @@ import { parseMailbox } from '../../src/_shared/address.ts';
 import { unsubscribeLinks } from '../../src/audience/list-unsubscribe.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildMessage, listIdLabel, messageIdFor } from '../../src/send/message.ts';
+import { encodeContent } from '../../src/send/prepared.ts';
 
 const parts = (from: string, listName: string) => ({
   messageId: messageIdFor(3, 42, 'x.example', '0a1b2c3d4e5f'),
@@ -12,7 +13,7 @@ const parts = (from: string, listName: string) => ({
   listName,
   from,
   to: { name: 'Léa', address: 'lea@example.be' },
-  content: { subject: 'Sujet', html: '<p>Bonjour</p>', text: 'Bonjour' },
+  content: encodeContent({ subject: 'Sujet', html: '<p>Bonjour</p>', text: 'Bonjour' }),
   unsubscribe: unsubscribeLinks(
     { listId: 1, subscriberId: 7, campaignId: '3' },
     { secret: 's'.repeat(40), publicUrl: 'https://lettre.x.example', mailtoDomain: null },
