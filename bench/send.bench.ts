@@ -20,7 +20,6 @@ import nodemailer from 'nodemailer';
 import { unsubscribeLinks } from '../src/audience/list-unsubscribe.ts';
 import { prepareIssue } from '../src/check/check.ts';
 import { loadContext } from '../src/content/load.ts';
-import { Personalizer } from '../src/render/personalize.ts';
 import { freePort, startRedisServer } from '../src/runtime/redis-server.ts';
 import { buildMessage } from '../src/send/message.ts';
 import { PreparedIssue } from '../src/send/prepared.ts';
