@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { remembered } from '../_shared/remembered.ts';
 
 /**
  * Unsubscribe tokens: `LIST.SUBSCRIBER.CAMPAIGN.MAC`, where the first three are opaque numeric or
@@ -35,9 +36,12 @@ function base32(bytes: Buffer): string {
   return out;
 }
 
+/** The secret as a key object, made once: a worker signs one link per reader with the same secret. */
+const keyOf = remembered((secret: string) => createSecretKey(Buffer.from(secret, 'utf8')));
+
 function mac(payload: string, secret: string): string {
   return base32(
-    createHmac('sha256', secret).update(`numero-unsubscribe-v1|${payload}`).digest().subarray(0, 16),
+    createHmac('sha256', keyOf(secret)).update(`numero-unsubscribe-v1|${payload}`).digest().subarray(0, 16),
   );
 }
 

@@ -1,5 +1,6 @@
+import { remembered } from '../_shared/remembered.ts';
 import { listUnsubscribeHeaders, type UnsubscribeLinks } from '../audience/list-unsubscribe.ts';
-import { asciiAddress, buildRaw } from './mime.ts';
+import { asciiAddress, buildRaw, headerLines } from './mime.ts';
 import type { EncodedContent } from './prepared.ts';
 
 export interface MessageParts {
@@ -59,6 +60,24 @@ export interface OutgoingMessage {
   raw: Buffer;
 }
 
+/** The headers every message of a campaign carries. */
+function campaignHeaders(
+  p: Pick<MessageParts, 'campaignId' | 'listName' | 'domain' | 'extraHeaders'>,
+): string {
+  const label = listIdLabel(p.listName);
+  return headerLines({
+    'List-Id': `<${label}.${p.domain}>`,
+    // Gmail's feedback loop groups complaints by these fields: campaign, list, newsletter, sender.
+    'Feedback-ID': `c${p.campaignId}:${label}:numero:${p.domain}`,
+    'X-Campaign-Id': p.campaignId,
+    ...p.extraHeaders,
+  });
+}
+const campaignHeadersOnce = remembered((key: string) => {
+  const [campaignId = '', listName = '', domain = ''] = key.split('\n');
+  return campaignHeaders({ campaignId, listName, domain });
+});
+
 /**
  * One reader's message, as bytes ready for SMTP, with the envelope that carries it: real sends and
  * the preview's test sends alike, so an editor's proof carries what readers get.
@@ -77,15 +96,10 @@ export function buildMessage(p: MessageParts): OutgoingMessage {
       subject: p.content.subject,
       messageId,
       date: new Date(),
-      headers: {
-        ...listUnsubscribeHeaders(p.unsubscribe),
-        'List-Id': `<${listIdLabel(p.listName)}.${p.domain}>`,
-        // Gmail's feedback loop groups complaints by these fields: campaign, list, newsletter, sender.
-        'Feedback-ID': `c${p.campaignId}:${listIdLabel(p.listName)}:numero:${p.domain}`,
-        'X-Campaign-Id': p.campaignId,
-        'X-Subscriber-Id': p.subscriberId,
-        ...p.extraHeaders,
-      },
+      headers: { ...listUnsubscribeHeaders(p.unsubscribe), 'X-Subscriber-Id': p.subscriberId },
+      shared: p.extraHeaders
+        ? campaignHeaders(p)
+        : campaignHeadersOnce(`${p.campaignId}\n${p.listName}\n${p.domain}`),
       text: p.content.text,
       html: p.content.html,
     }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import { encodeWords, foldLines, isPlainText, quoteString } from 'nodemailer/lib/mime-funcs';
 import { parseMailbox } from '../_shared/address.ts';
+import { remembered } from '../_shared/remembered.ts';
 import { type QpBody, qpBodySize, writeQpBody } from './qp.ts';
 
 /**
@@ -18,7 +19,10 @@ export interface RawParts {
   subject: string;
   messageId: string;
   date: Date;
+  /** This message's own headers (cleaned and folded here). */
   headers: Record<string, string>;
+  /** Headers every message of the campaign carries, as `headerLines` wrote them once. */
+  shared: string;
   text: QpBody;
   html: QpBody;
 }
@@ -67,25 +71,19 @@ function mailbox(name: string | null, address: string): string {
   return `${isPlainText(n) ? quoteString(n) : encodeWords(n, 'Q', 52, true)} <${a}>`;
 }
 
-/**
- * `fn` remembering its last answer: a campaign's messages share their sender and, unless it has
- * merge fields, their subject, whose encoding and folding would otherwise be redone per reader.
- */
-function remembered(fn: (s: string) => string): (s: string) => string {
-  let lastIn: string | undefined;
-  let lastOut = '';
-  return (s) => {
-    if (s !== lastIn) {
-      lastOut = fn(s);
-      lastIn = s;
-    }
-    return lastOut;
-  };
+/** Header fields as lines, each value cleaned of control characters and folded at 76 columns. */
+export function headerLines(headers: Record<string, string>): string {
+  return Object.entries(headers)
+    .map(([k, v]) => foldLines(`${k}: ${clean(v)}`, 76))
+    .join(CRLF);
 }
 
-const subjectLine = remembered((subject) => header('Subject', subject));
+const dateLine = remembered(
+  (second: number) => `Date: ${new Date(second * 1000).toUTCString().replace('GMT', '+0000')}`,
+);
+const subjectLine = remembered((subject: string) => header('Subject', subject));
 // The display name quoted (RFC 5322), so `Korner, Bruxelles` stays one mailbox.
-const fromLine = remembered((from) => {
+const fromLine = remembered((from: string) => {
   const { name, address } = parseMailbox(from);
   return foldLines(`From: ${mailbox(name, address)}`, 76);
 });
@@ -104,10 +102,11 @@ export function buildRaw(p: RawParts): Buffer {
     fromLine(p.from),
     foldLines(`To: ${mailbox(p.to.name, p.to.address)}`, 76),
     subjectLine(p.subject),
-    `Date: ${p.date.toUTCString().replace('GMT', '+0000')}`,
+    dateLine(Math.floor(p.date.getTime() / 1000)),
     `Message-ID: ${clean(p.messageId)}`,
     'MIME-Version: 1.0',
-    ...Object.entries(p.headers).map(([k, v]) => foldLines(`${k}: ${clean(v)}`, 76)),
+    headerLines(p.headers),
+    ...(p.shared ? [p.shared] : []),
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
     '',
     `--${boundary}`,

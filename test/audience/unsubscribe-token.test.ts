@@ -19,6 +19,16 @@ describe('unsubscribe tokens', () => {
     });
   });
 
+  it('signs as it always has: links in mail already sent keep working', () => {
+    // HMAC-SHA-256 over `numero-unsubscribe-v1|3.12345.7`, first 128 bits, base32 (computed once, pinned).
+    expect(signUnsubscribeToken({ listId: 3, subscriberId: 12345, campaignId: '7' }, 'é'.repeat(40))).toBe(
+      '3.12345.7.wmecivu3qzdpno3stzm7nhrvwa',
+    );
+    expect(signUnsubscribeToken({ listId: 1, subscriberId: 2, campaignId: null }, 'x'.repeat(32))).toBe(
+      '1.2.0.vibxv3ydrlkplxwall7dln3bae',
+    );
+  });
+
   it('rejects tampered, truncated and foreign-secret tokens', () => {
     const token = signUnsubscribeToken(claims, SECRET);
     const otherReader = token.replace('12345', '12346');
