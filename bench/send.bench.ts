@@ -35,7 +35,7 @@ const SECRET = 'b'.repeat(64);
 const PUBLIC_URL = 'https://lettre.example.org';
 const POOL = 5;
 /** V8 flags for the worker process: the production ones (see Dockerfile); WORKER_FLAGS=' ' for Node's defaults. */
-const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=48 --max-semi-space-size=4')
+const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=64 --max-semi-space-size=4')
   .split(' ')
   .filter(Boolean);
 
@@ -283,7 +283,11 @@ async function pipeline(v: Variant, smtpUrl: string) {
   const workers = Array.from({ length: v.workers }, () => {
     const child = spawn(process.execPath, [...WORKER_FLAGS, '--require', ...numero, 'worker'], {
       env,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: [
+        'ignore',
+        process.env.WORKER_STDOUT ? fs.openSync(process.env.WORKER_STDOUT, 'w') : 'ignore',
+        'pipe',
+      ],
     });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {

@@ -119,7 +119,7 @@ function plainField(
 export class Personalizer {
   private readonly htmlTemplate: HandlebarsTemplateDelegate;
   private readonly textTemplate: HandlebarsTemplateDelegate;
-  private readonly subjectTemplate: HandlebarsTemplateDelegate;
+  private readonly subjectPieces: Piece[];
   private readonly fallbackName: string;
   private readonly compiled: CompiledIssue;
 
@@ -127,7 +127,7 @@ export class Personalizer {
     this.compiled = compiled;
     this.htmlTemplate = html.compile(compiled.html, KNOWN);
     this.textTemplate = plain.compile(compiled.text, { ...KNOWN, noEscape: true });
-    this.subjectTemplate = plain.compile(compiled.subject, { ...KNOWN, noEscape: true });
+    this.subjectPieces = cut(plain, compiled.subject, { ...KNOWN, noEscape: true });
     this.fallbackName = labelsFor(compiled.lang).fallbackName;
     // Handlebars compiles lazily; do it now so the first reader pays no more than the others.
     this.fill({ email: 'warm-up@example.invalid' }, { unsubscribeUrl: '', browserUrl: '' });
@@ -158,7 +158,9 @@ export class Personalizer {
 
   /** The subject for a context made by `context()`: one line. */
   subject(ctx: Record<string, unknown>): string {
-    return this.subjectTemplate(ctx).replace(/[\r\n]+/g, ' ');
+    let out = '';
+    for (const p of this.subjectPieces) out += typeof p === 'string' ? p : p(ctx);
+    return out.replace(/[\r\n]+/g, ' ');
   }
 
   /** The HTML or text part as fixed text and merge fields (see `cut`), for a sender that encodes the fixed text once. */

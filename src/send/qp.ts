@@ -46,6 +46,7 @@ class Out {
  */
 export function qpRun(text: string): Buffer {
   if (text === '') return Buffer.alloc(0);
+  if (text.length <= LINE && isPlainLine(text)) return Buffer.from(`${text}=\r\n`, 'latin1');
   const src = Buffer.from(text, 'utf8');
   // Worst case every byte escaped, plus a soft break per 25 escapes, plus the final break.
   const out = new Out(src.length + (src.length >> 3) + 8);
@@ -82,6 +83,17 @@ export function qpRun(text: string): Buffer {
     soft();
   }
   return Buffer.from(out.buf.subarray(0, out.len));
+}
+
+/** Printable ASCII without `=`, not ending in a space: one line, as it is (most merge values). */
+function isPlainLine(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= SP || c >= 127 || c === EQ) {
+      if (c !== SP || i === text.length - 1) return false;
+    }
+  }
+  return true;
 }
 
 /** A body as joined runs: the buffers in order and their total size in bytes. */
