@@ -9,8 +9,10 @@ import { Redis } from 'ioredis';
  *
  * One hash per campaign (`numero:accepted:c{id}`, field = delivery id, value = [message id,
  * response, accepted at]); entries are deleted once the ledger holds them, so Redis keeps only the
- * few not yet written (a few hundred per worker), never a campaign's history. Writes are
- * auto-pipelined: the many messages a worker has in flight share round trips.
+ * few not yet written (a few hundred per worker), never a campaign's history. Each write goes out
+ * as its message is accepted, without waiting for the reply to the one before (Redis replies in
+ * order); ioredis' auto-pipelining would only wrap each in a pipeline object of its own, since
+ * acceptances arrive one per socket read.
  */
 export interface Accepted {
   messageId: string;
@@ -36,7 +38,6 @@ export async function redisAcceptedLog(url: string, onError: (e: Error) => void)
   // No offline queue: while Redis is away a write fails now instead of waiting, so the ledger is
   // written at once and no accepted message is left recorded nowhere.
   const redis = new Redis(url, {
-    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     lazyConnect: true,
