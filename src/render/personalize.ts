@@ -110,24 +110,40 @@ function plainField(
   };
 }
 
+const TEXT = { ...KNOWN, noEscape: true } as const;
+
+/** Pieces joined for one reader's context. */
+function join(pieces: readonly Piece[], ctx: Record<string, unknown>): string {
+  let out = '';
+  for (const p of pieces) out += typeof p === 'string' ? p : p(ctx);
+  return out;
+}
+
 /**
- * Render once, execute per reader: the compiled issue's sources are compiled by Handlebars once,
- * then `fill` only executes them. HTML fields are escaped; the subject and text part are not HTML,
- * so they are filled without escaping. Built-in fields win over attributes of the same name, so a
- * subscriber attribute can never replace the unsubscribe link.
+ * A part compiled whole by Handlebars, as one template: the reference the pieces are held to in
+ * test/send/prepared.test.ts.
+ */
+export function fillWhole(part: 'html' | 'text', source: string, ctx: Record<string, unknown>): string {
+  return part === 'html' ? html.compile(source, KNOWN)(ctx) : plain.compile(source, TEXT)(ctx);
+}
+
+/**
+ * Render once, execute per reader: the compiled issue's sources are cut into fixed text and merge
+ * fields by Handlebars once (see `cut`), then `fill` only executes the fields. HTML fields are
+ * escaped; the subject and text part are not HTML, so they are filled without escaping. Built-in
+ * fields win over attributes of the same name, so a subscriber attribute can never replace the
+ * unsubscribe link.
  */
 export class Personalizer {
-  private readonly htmlTemplate: HandlebarsTemplateDelegate;
-  private readonly textTemplate: HandlebarsTemplateDelegate;
-  private readonly subjectPieces: Piece[];
+  private readonly parts: Readonly<Record<'html' | 'text' | 'subject', Piece[]>>;
   private readonly fallbackName: string;
-  private readonly compiled: CompiledIssue;
 
   constructor(compiled: CompiledIssue) {
-    this.compiled = compiled;
-    this.htmlTemplate = html.compile(compiled.html, KNOWN);
-    this.textTemplate = plain.compile(compiled.text, { ...KNOWN, noEscape: true });
-    this.subjectPieces = cut(plain, compiled.subject, { ...KNOWN, noEscape: true });
+    this.parts = {
+      html: cut(html, compiled.html, KNOWN),
+      text: cut(plain, compiled.text, TEXT),
+      subject: cut(plain, compiled.subject, TEXT),
+    };
     this.fallbackName = labelsFor(compiled.lang).fallbackName;
     // Handlebars compiles lazily; do it now so the first reader pays no more than the others.
     this.fill({ email: 'warm-up@example.invalid' }, { unsubscribeUrl: '', browserUrl: '' });
@@ -149,24 +165,16 @@ export class Personalizer {
 
   fill(reader: Reader, links: ReaderLinks): Personalized {
     const ctx = this.context(reader, links);
-    return {
-      subject: this.subject(ctx),
-      html: this.htmlTemplate(ctx),
-      text: this.textTemplate(ctx),
-    };
+    return { subject: this.subject(ctx), html: join(this.parts.html, ctx), text: join(this.parts.text, ctx) };
   }
 
   /** The subject for a context made by `context()`: one line. */
   subject(ctx: Record<string, unknown>): string {
-    let out = '';
-    for (const p of this.subjectPieces) out += typeof p === 'string' ? p : p(ctx);
-    return out.replace(/[\r\n]+/g, ' ');
+    return join(this.parts.subject, ctx).replace(/[\r\n]+/g, ' ');
   }
 
-  /** The HTML or text part as fixed text and merge fields (see `cut`), for a sender that encodes the fixed text once. */
-  pieces(part: 'html' | 'text'): Piece[] {
-    return part === 'html'
-      ? cut(html, this.compiled.html, KNOWN)
-      : cut(plain, this.compiled.text, { ...KNOWN, noEscape: true });
+  /** The HTML or text part as fixed text and merge fields, for a sender that encodes the fixed text once. */
+  pieces(part: 'html' | 'text'): readonly Piece[] {
+    return this.parts[part];
   }
 }

@@ -7,9 +7,9 @@ import { type QpBody, qpBodySize, writeQpBody } from './qp.ts';
 
 /**
  * Writes a multipart/alternative message (plain text, then HTML, both UTF-8 in quoted-printable,
- * already encoded: see prepared.ts) straight to bytes. Nodemailer's MailComposer spends about 1.5 ms of CPU per message, most of the cost of a
- * send; this does the same job for one fixed shape in a fraction of that, and Nodemailer then sends
- * (and DKIM-signs) the raw bytes. Headers are RFC 2047-encoded and folded by Nodemailer's own
+ * already encoded: see prepared.ts) straight to bytes. Nodemailer's MailComposer spends about
+ * 1.5 ms of CPU per message, most of the cost of a send; this does the same job for one fixed shape
+ * in a fraction of that, and Nodemailer then sends (and DKIM-signs) the raw bytes. Headers are RFC 2047-encoded and folded by Nodemailer's own
  * helpers; control characters never reach a header.
  */
 export interface RawParts {
