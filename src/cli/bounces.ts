@@ -23,8 +23,8 @@ export function registerBounces(program: Command, config: () => Config): void {
       for (const file of files) {
         const raw = readMessage(file);
         for (const r of classifyMessage(raw)) {
-          const { kind, recipient, status, campaign, subscriber } = r;
-          console.log(JSON.stringify({ file, kind, recipient, status, campaign, subscriber }));
+          const { kind, recipient, status, reason, fault, campaign, subscriber } = r;
+          console.log(JSON.stringify({ file, kind, recipient, status, reason, fault, campaign, subscriber }));
         }
       }
     });
