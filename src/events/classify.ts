@@ -77,7 +77,14 @@ export function classifyMessage(raw: Buffer | string, opts: ClassifyOptions = {}
   for (const a of pastedSenders(pasted)) own.add(a);
   for (const r of opts.recipients ?? []) own.add(r.toLowerCase());
   const failedHeader = header(root, 'x-failed-recipients');
-  const fromText = textRecipients(text, own).filter((r) => !isVerp(r.address));
+  let fromText = textRecipients(text, own).filter((r) => !isVerp(r.address));
+  // A report sent back to the very address that failed (someone writing to themselves): try again
+  // with only the report's own sender left out.
+  if (!fromText.length && !failedDsn.length)
+    fromText = textRecipients(
+      text,
+      new Set(findAddresses(header(root, 'from') ?? '', 5).map((a) => a.address)),
+    ).filter((r) => !isVerp(r.address) && !pastedSenders(pasted).includes(r.address));
   const reports: BounceReport[] = [];
   if (failedDsn.length) {
     for (const d of failedDsn) {
@@ -180,7 +187,7 @@ function looksLikeBounce(root: MimePart, text: string): boolean {
 function namesSender(scope: string, status: string | null, own: ReadonlySet<string>): boolean {
   for (const line of scope.split('\n').slice(0, 400)) {
     if (!(status && line.includes(status)) && !/(^|\s)[45]\d\d[\s-]/.test(line)) continue;
-    if (/mail from|from:<|\brcpt\b|expanded from|generated from/i.test(line)) continue;
+    if (/mail from|from:?\s*<|\brcpt\b|expanded from|generated from/i.test(line)) continue;
     if (findAddresses(line, 10).some((a) => own.has(a.address))) return true;
   }
   return false;
@@ -202,13 +209,38 @@ function sesInMail(root: MimePart, parts: MimePart[]): BounceReport[] | null {
   if (!from.includes('amazonaws.com') && !from.includes('amazonses.com')) return null;
   for (const p of parts) {
     if (p.type !== 'text/plain') continue;
-    const t = textOf(p).slice(0, 256 * 1024);
+    // Long lines come wrapped by mail servers ("!" + newline + space).
+    const t = textOf(p)
+      .slice(0, 256 * 1024)
+      .replace(/!\r?\n /g, '');
+    const type = /"(notificationType|eventType)"\s*:\s*"(Bounce|Complaint)"/.exec(t)?.[2];
+    if (!type) continue;
     const start = t.indexOf('{');
-    if (start < 0 || !/"(notificationType|eventType)"/.test(t)) continue;
-    const end = t.lastIndexOf('}');
-    const json = t.slice(start, end + 1);
-    const reports = sesReports(json);
+    let reports = sesReports(t.slice(start, t.lastIndexOf('}') + 1));
+    if (!reports.some((r) => r.kind !== 'unknown')) {
+      // A notification cut short: its bounce or complaint object alone still says it all.
+      const key = type === 'Bounce' ? '"bounce"' : '"complaint"';
+      const inner = balancedObject(t, t.indexOf('{', t.indexOf(key)));
+      if (inner) reports = sesReports(`{"notificationType":"${type}",${key}:${inner}}`);
+    }
     if (reports.some((r) => r.kind !== 'unknown')) return reports;
+  }
+  return null;
+}
+
+/** The JSON object that starts at `start` (strings and escapes respected), or null. */
+function balancedObject(text: string, start: number): string | null {
+  if (start < 0 || text[start] !== '{') return null;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return text.slice(start, i + 1);
   }
   return null;
 }

@@ -24,7 +24,10 @@ export function parseMime(raw: Buffer | string, depth = 0): MimePart {
   const buf = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
   const { head, body } = splitHead(buf);
   const headers = parseHeaders(head);
-  const ct = libmime.parseHeaderValue(first(headers, 'content-type') ?? 'text/plain');
+  // No Content-Type at all, yet a body in MIME parts ("This is a MIME-encapsulated message"): read it as such.
+  const declared =
+    first(headers, 'content-type') ?? (looksMultipart(body) ? 'multipart/mixed' : 'text/plain');
+  const ct = libmime.parseHeaderValue(declared);
   const type = (ct.value || 'text/plain').toLowerCase().trim();
   const params = Object.fromEntries(
     Object.entries(ct.params ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
@@ -32,8 +35,10 @@ export function parseMime(raw: Buffer | string, depth = 0): MimePart {
   const encoding = (first(headers, 'content-transfer-encoding') ?? '').toLowerCase().trim();
   const part: MimePart = { headers, type, params, body: decodeBody(body, encoding), parts: [] };
   if (depth >= MAX_DEPTH) return part;
-  if (type.startsWith('multipart/') && params.boundary) {
-    part.parts = splitMultipart(part.body, params.boundary).map((p) => parseMime(p, depth + 1));
+  if (type.startsWith('multipart/')) {
+    // A boundary parameter lost to broken folding: the first "--token" line of the body is it.
+    const boundary = params.boundary ?? guessBoundary(part.body);
+    if (boundary) part.parts = splitMultipart(part.body, boundary).map((p) => parseMime(p, depth + 1));
   } else if (type === 'message/rfc822' || type === 'message/global') {
     part.parts = [parseMime(part.body, depth + 1)];
   } else if (type === 'text/rfc822-headers' || type === 'text/global-headers') {
@@ -136,6 +141,25 @@ function decodeBody(body: Buffer, encoding: string): Buffer {
     return Buffer.from(s, 'latin1');
   }
   return body;
+}
+
+function looksMultipart(body: Buffer): boolean {
+  // Only a body that opens with its parts (a preamble line or two, then a boundary).
+  const b = guessBoundary(body.subarray(0, 512));
+  if (!b) return false;
+  const at = body.indexOf(`--${b}`);
+  return /^--[^\n]*\r?\n(content-[a-z-]+:[^\n]*\r?\n)*content-type:/im.test(
+    body.subarray(at, at + 600).toString('latin1'),
+  );
+}
+
+function guessBoundary(body: Buffer): string | undefined {
+  const head = body.subarray(0, 8192).toString('latin1');
+  for (const line of head.split('\n', 200)) {
+    const m = /^--([^\s]{1,200})\s*$/.exec(line);
+    if (m?.[1] && !m[1].endsWith('--')) return m[1];
+  }
+  return undefined;
 }
 
 function splitMultipart(body: Buffer, boundary: string): Buffer[] {

@@ -199,7 +199,7 @@ export function reasonOf(f: Failure): Reason {
   const words1 = reasonIn(words, RECIPIENT);
   if (words1) return words1;
   // A specific code of the message's or the protocol's class says more than generic words.
-  if (code && sd && !sd.endsWith('.0') && (sd.startsWith('6.') || sd.startsWith('5.'))) return code;
+  if (code && sd && (sd.startsWith('6.') || sd.startsWith('5.'))) return code;
   const other = reasonIn(words, OTHERS);
   if (other) return other;
   if (code) return code;

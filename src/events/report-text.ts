@@ -84,8 +84,9 @@ function isOriginalMarker(line: string): boolean {
     'исходное сообщение',
     'заголовки исходного',
   ];
-  if (words.some((w) => l.includes(w))) return dashed || l.length < 80;
-  return false;
+  // Dashed rulers may say it anywhere; a sentence must begin with it ("…delete your own text from
+  // the attached returned message" is advice, not a marker).
+  return dashed ? words.some((w) => l.includes(w)) : words.some((w) => l.startsWith(w)) && l.length < 80;
 }
 
 function cutOriginal(text: string): { report: string; pasted: string } {
