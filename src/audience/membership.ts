@@ -2,6 +2,7 @@ import type { AddressResult } from '../_shared/address.ts';
 import { countMembershipChange } from '../_shared/metrics.ts';
 import {
   type Db,
+  deleteBounceSuppression,
   deleteSuppression,
   insertEvents,
   insertMemberships,
@@ -301,6 +302,32 @@ export async function unsuppress(db: Db, emailNormalized: string, by: string): P
       })),
     );
     return true;
+  });
+}
+
+/**
+ * Undoes what a bounce did to an address (`numero bounces undo`): its bounce suppression is lifted
+ * and the lists it had closed as bounced reopen, each with an `unsuppressed` event that says why.
+ * A complaint, an operator's suppression and a reader's own unsubscribe are never touched. Returns
+ * the lists reopened, or null when the address had no bounce suppression.
+ */
+export async function undoBounce(db: Db, emailNormalized: string, why: string): Promise<number | null> {
+  return inTransaction(db, async (trx) => {
+    if (!(await deleteBounceSuppression(trx, emailNormalized))) return null;
+    const [sub] = await subscribersByNormalized(trx, [emailNormalized]);
+    const closed = sub ? await membershipsInStatus(trx, sub.id, ['bounced']) : [];
+    for (const m of closed)
+      if (sub) await transitionMembership(trx, m.list_id, sub.id, ['bounced'], 'active');
+    await insertEvents(
+      trx,
+      (closed.length ? closed.map((m) => m.list_id) : [null]).map((listId) => ({
+        type: 'unsuppressed' as const,
+        list_id: listId,
+        subscriber_id: sub?.id ?? null,
+        reason: why.slice(0, 200),
+      })),
+    );
+    return closed.length;
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from '../store/audience.ts';
 import { campaignsInState, setStateReason } from '../store/campaigns.ts';
 import { hasWorkLeft, policyRejections } from '../store/deliveries.ts';
+import { readerSignals } from '../store/inbound.ts';
 import { transition } from './state.ts';
 
 /**
@@ -30,6 +31,31 @@ export async function pauseOnPolicyRejections(
   const { attempted, policy } = await policyRejections(db, campaignId);
   if (attempted < o.minAttempts || policy / attempted <= o.share) return null;
   const reason = `paused by numero: ${policy} of ${attempted} attempts (${Math.round((policy / attempted) * 100)} %) were refused for policy or authentication (SMTP 5.7.x); check SPF, DKIM and DMARC, then resume`;
+  return (await transition(db, campaignId, 'paused', reason)) ? reason : null;
+}
+
+/** Pauses a queued or sending campaign, saying why (the sender was refused). True when it paused. */
+export async function pauseCampaign(db: Db, campaignId: number, reason: string): Promise<boolean> {
+  return transition(db, campaignId, 'paused', reason);
+}
+
+/**
+ * Mailbox providers throttle, then block, a sender whose readers complain (Gmail and Yahoo ask for
+ * under 0.3 %) or whose list is full of dead addresses. Past either line, over at least
+ * `minSubmitted` messages, the campaign pauses itself and says why; an operator resumes it.
+ */
+export const READER_SIGNAL_LIMITS = { complaints: 0.003, hardBounces: 0.05, minSubmitted: 500 } as const;
+
+export async function pauseOnReaderSignals(db: Db, campaignId: number): Promise<string | null> {
+  const { submitted, hard, complaint } = await readerSignals(db, campaignId);
+  if (submitted < READER_SIGNAL_LIMITS.minSubmitted) return null;
+  const pct = (x: number) => `${((x / submitted) * 100).toFixed(2)} %`;
+  let reason: string | null = null;
+  if (complaint / submitted > READER_SIGNAL_LIMITS.complaints)
+    reason = `paused by numero: ${complaint} complaints for ${submitted} messages submitted (${pct(complaint)}, above 0.3 %); look at what readers are marking as spam, then resume`;
+  else if (hard / submitted > READER_SIGNAL_LIMITS.hardBounces)
+    reason = `paused by numero: ${hard} hard bounces for ${submitted} messages submitted (${pct(hard)}, above 5 %); the list needs cleaning, then resume`;
+  if (!reason) return null;
   return (await transition(db, campaignId, 'paused', reason)) ? reason : null;
 }
 

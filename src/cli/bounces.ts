@@ -59,6 +59,87 @@ export function registerBounces(program: Command, config: () => Config): void {
       }
     });
 
+  bounces
+    .command('list')
+    .description('the bounce reports and complaints received, newest first, with what numero did about each')
+    .option('-c, --campaign <n>', 'only those of this campaign')
+    .option('-k, --kind <kind>', 'only this kind: hard, soft, policy, complaint, autoreply, unknown')
+    .option('-u, --unattributed', 'only those that named no reader numero could verify')
+    .option('-n, --limit <n>', 'at most this many', '50')
+    .action(async (opts: { campaign?: string; kind?: string; unattributed?: boolean; limit: string }) => {
+      const kinds = ['hard', 'soft', 'policy', 'complaint', 'autoreply', 'unknown'];
+      if (opts.kind && !kinds.includes(opts.kind))
+        throw new NumeroError('USAGE', `--kind ${opts.kind}: one of ${kinds.join(', ')}`);
+      const campaignId = opts.campaign === undefined ? undefined : positiveInt(opts.campaign, '--campaign');
+      const { openStore } = await import('../store/db.ts');
+      const { bounceReportsPage } = await import('../store/inbound.ts');
+      const store = await openStore(config());
+      try {
+        const rows = await bounceReportsPage(store.db, {
+          campaignId,
+          kind: opts.kind,
+          unattributed: opts.unattributed === true,
+          limit: Math.min(10_000, positiveInt(opts.limit, '--limit')),
+        });
+        if (!rows.length) console.log('no report');
+        for (const r of rows)
+          console.log(
+            [
+              r.created_at.slice(0, 19),
+              r.source,
+              r.kind,
+              r.campaign_id === null ? '-' : `campaign ${r.campaign_id}`,
+              r.recipient ?? '(no recipient)',
+              r.status ?? '',
+              r.action,
+              r.diagnostic ? `| ${r.diagnostic.slice(0, 160)}` : '',
+            ].join('  '),
+          );
+      } finally {
+        await store.close();
+      }
+    });
+  bounces
+    .command('undo')
+    .description(
+      'restore the readers a campaign marked bounced (suppressed) for one reply: their bounce suppression is lifted and their lists reopen, logged; never touches readers who left by themselves or complained',
+    )
+    .requiredOption('-c, --campaign <n>', 'the campaign whose bounces to undo')
+    .option('-r, --reply <text>', 'only bounces whose reply contains these words')
+    .option('--code <status>', 'only bounces with this status code (e.g. 5.1.8)')
+    .option('--dry-run', 'say who would be restored, change nothing')
+    .action(async (opts: { campaign: string; reply?: string; code?: string; dryRun?: boolean }) => {
+      const campaignId = positiveInt(opts.campaign, '--campaign');
+      if (opts.code && !/^[245]\.\d{1,3}\.\d{1,3}$/.test(opts.code))
+        throw new NumeroError('USAGE', `--code ${opts.code}: an enhanced status code such as 5.1.8`);
+      if (opts.reply !== undefined && !opts.reply.trim())
+        throw new NumeroError('USAGE', '--reply: give some words of the reply');
+      const { openStore } = await import('../store/db.ts');
+      const { undoCampaignBounces } = await import('../events/undo.ts');
+      const store = await openStore(config());
+      try {
+        const r = await undoCampaignBounces(store, {
+          campaignId,
+          reply: opts.reply,
+          code: opts.code,
+          dryRun: opts.dryRun === true,
+          by: 'cli',
+        });
+        for (const x of r.readers) console.log(`${x.email}  ${x.detail ?? ''}`.slice(0, 240));
+        if (opts.dryRun)
+          console.log(`dry run: ${r.readers.length} reader(s) of campaign ${campaignId} would be restored`);
+        else
+          console.log(
+            `${r.readers.length} reader(s) of campaign ${campaignId} restored: ${r.listsReopened} list membership(s) reopened` +
+              (r.deliveriesReopened
+                ? `, ${r.deliveriesReopened} refused message(s) back to pending (numero campaign resume ${campaignId} sends them)`
+                : ''),
+          );
+      } finally {
+        await store.close();
+      }
+    });
+
   program
     .command('inbound')
     .description(
@@ -155,6 +236,12 @@ export function registerBounces(program: Command, config: () => Config): void {
         await store.close();
       }
     });
+}
+
+function positiveInt(value: string, name: string): number {
+  if (!/^\d{1,12}$/.test(value) || Number(value) < 1)
+    throw new NumeroError('USAGE', `${name} ${value}: a positive whole number`);
+  return Number(value);
 }
 
 function readMessage(file: string): Buffer {

@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 import { closeEverywhere, inTransaction } from '../audience/membership.ts';
+import { pauseOnReaderSignals } from '../campaign/lifecycle.ts';
 import { type Db, subscriberById, subscribersByNormalized } from '../store/audience.ts';
 import type { Store } from '../store/db.ts';
-import { now } from '../store/schema.ts';
+import {
+  clearOldRaw,
+  deliveryByMessageId,
+  insertBounceReport,
+  insertInbound,
+  softBounceHistory,
+} from '../store/inbound.ts';
 import { type BounceReport, classifyMessage } from './classify.ts';
-import { pauseOnBadSignals } from './thresholds.ts';
+import { EFFECT_OF } from './policy.ts';
 import { handleUnsubscribeMail } from './unsubscribe.ts';
 
 /**
@@ -56,28 +63,24 @@ export async function processInbound(
     .digest('hex');
   const reports = input.reports ?? classifyMessage(input.raw, { recipients: input.recipients ?? [] });
   const outcome = await inTransaction(store.db, async (trx) => {
-    const inserted = await trx
-      .insertInto('inbound_messages')
-      .values({
-        digest,
-        source: input.source,
-        headers: headerBlock(input.raw),
-        summary: JSON.stringify(
-          reports.map(({ kind, recipient, status, campaign, subscriber }) => ({
-            kind,
-            recipient,
-            status,
-            campaign,
-            subscriber,
-          })),
-        ),
-        raw: input.raw.toString('base64'),
-        received_at: now(),
-      })
-      .onConflict((oc) => oc.column('digest').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return { duplicate: true, reports: [], unsubscribed: 0, paused: [] } as InboundOutcome;
+    const inboundId = await insertInbound(trx, {
+      digest,
+      source: input.source,
+      headers: headerBlock(input.raw),
+      summary: JSON.stringify(
+        reports.map(({ kind, recipient, status, reason, campaign, subscriber }) => ({
+          kind,
+          recipient,
+          status,
+          reason,
+          campaign,
+          subscriber,
+        })),
+      ),
+      raw: input.raw.toString('base64'),
+    });
+    if (inboundId === null)
+      return { duplicate: true, reports: [], unsubscribed: 0, paused: [] } as InboundOutcome;
 
     // An auto-reply or a bounce that reached the unsubscribe address is not the reader's request.
     const isRequest = reports.every((r) => r.kind === 'unknown');
@@ -86,7 +89,7 @@ export async function processInbound(
         ? await handleUnsubscribeMail(trx, settings.unsubscribeSecret, input.recipients)
         : 0;
     const handled: Handled[] = [];
-    for (const r of reports) handled.push(await act(trx, inserted.id, r, input.source, settings));
+    for (const r of reports) handled.push(await act(trx, inboundId, r, input.source, settings));
     return { duplicate: false, reports: handled, unsubscribed, paused: [] } as InboundOutcome;
   });
   if (outcome.duplicate) return outcome;
@@ -95,15 +98,10 @@ export async function processInbound(
   );
   for (const id of campaigns) {
     if (!Number.isInteger(id)) continue;
-    const reason = await pauseOnBadSignals(store.db, id);
+    const reason = await pauseOnReaderSignals(store.db, id);
     if (reason) outcome.paused.push(reason);
   }
-  await store.db
-    .updateTable('inbound_messages')
-    .set({ raw: null })
-    .where('received_at', '<', new Date(Date.now() - settings.keepDays * 86_400_000).toISOString())
-    .where('raw', 'is not', null)
-    .execute();
+  await clearOldRaw(store.db, settings.keepDays);
   return outcome;
 }
 
@@ -113,12 +111,7 @@ async function resolve(
   r: BounceReport,
 ): Promise<{ subscriberId: number; email: string; campaignId: number | null } | { ignored: string }> {
   if (r.messageId) {
-    const d = await db
-      .selectFrom('deliveries')
-      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
-      .select(['deliveries.campaign_id', 'deliveries.subscriber_id', 'subscribers.email_normalized'])
-      .where('deliveries.message_id', '=', r.messageId)
-      .executeTakeFirst();
+    const d = await deliveryByMessageId(db, r.messageId);
     if (d) {
       if (r.recipient && r.recipient !== d.email_normalized && r.kind !== 'complaint')
         return { ignored: `ignored: reports ${r.recipient}, but ${r.messageId} went to another reader` };
@@ -153,7 +146,8 @@ async function act(
   let action = 'logged';
   let subscriberId: number | null = null;
   let campaignId: number | null = r.campaign && /^\d+$/.test(r.campaign) ? Number(r.campaign) : null;
-  if (r.kind !== 'autoreply' && r.kind !== 'unknown') {
+  const effect = EFFECT_OF[r.kind];
+  if (effect !== 'none') {
     const who = await resolve(trx, r);
     if ('ignored' in who) action = who.ignored;
     else {
@@ -166,14 +160,14 @@ async function act(
         campaignId: campaignId === null ? null : String(campaignId),
         source: `${source} ${r.kind === 'complaint' ? 'complaint' : 'bounce'}`,
       };
-      if (r.kind === 'hard') {
+      if (effect === 'suppress') {
         const n = await closeEverywhere(trx, { ...base, kind: 'bounced', reason: 'bounced', detail });
         action = `suppressed; bounced on ${n} list(s)`;
-      } else if (r.kind === 'complaint') {
+      } else if (effect === 'complaint') {
         const n = await closeEverywhere(trx, { ...base, kind: 'complained', reason: 'complained', detail });
         action = `suppressed; complained on ${n} list(s)`;
-      } else if (r.kind === 'policy') {
-        action = 'counted against the campaign (a policy rejection: the sender’s problem, not the reader’s)';
+      } else if (effect === 'against-campaign') {
+        action = `counted against the campaign (${r.reason ?? 'policy'}: the sender’s or the message’s problem, not the reader’s)`;
       } else {
         const inARow = campaignId === null ? 1 : await softInARow(trx, who.subscriberId, campaignId);
         if (inARow >= settings.softBounceLimit) {
@@ -188,20 +182,16 @@ async function act(
       }
     }
   }
-  await trx
-    .insertInto('bounce_reports')
-    .values({
-      inbound_id: inboundId,
-      kind: r.kind,
-      recipient: r.recipient,
-      status: r.status,
-      diagnostic: r.diagnostic?.slice(0, 500) ?? null,
-      campaign_id: campaignId,
-      subscriber_id: subscriberId,
-      action,
-      created_at: now(),
-    })
-    .execute();
+  await insertBounceReport(trx, {
+    inboundId,
+    kind: r.kind,
+    recipient: r.recipient,
+    status: r.status,
+    diagnostic: r.diagnostic,
+    campaignId,
+    subscriberId,
+    action,
+  });
   return { ...r, campaign: campaignId === null ? r.campaign : String(campaignId), action, subscriberId };
 }
 
@@ -211,27 +201,9 @@ async function act(
  * delivery that came back clean resets the count.
  */
 async function softInARow(db: Db, subscriberId: number, campaignId: number): Promise<number> {
-  const sent = await db
-    .selectFrom('deliveries')
-    .select('campaign_id')
-    .where('subscriber_id', '=', subscriberId)
-    .where('status', '=', 'sent')
-    .orderBy('campaign_id', 'desc')
-    .limit(50)
-    .execute();
-  const soft = new Set(
-    (
-      await db
-        .selectFrom('bounce_reports')
-        .select('campaign_id')
-        .where('subscriber_id', '=', subscriberId)
-        .where('kind', '=', 'soft')
-        .execute()
-    ).map((r) => r.campaign_id),
-  );
+  const { sent, soft } = await softBounceHistory(db, subscriberId);
   soft.add(campaignId);
-  const order = sent.map((s) => s.campaign_id);
-  if (!order.includes(campaignId)) order.unshift(campaignId);
+  const order = sent.includes(campaignId) ? sent : [campaignId, ...sent];
   let n = 0;
   for (const c of order) {
     if (!soft.has(c)) break;

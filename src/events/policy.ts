@@ -209,3 +209,25 @@ export function reasonOf(f: Failure): Reason {
   }
   return 'undefined';
 }
+
+/**
+ * One same reply for this many readers at this many domains in a row (nothing accepted between) is
+ * the sender's, whatever it says: no mailbox provider words its refusals like every other, so a
+ * reply shared across domains comes from the way out (the relay, a filter), not from the readers.
+ */
+export const SAME_REPLY_STREAK = { readers: 20, domains: 5 } as const;
+
+/** A reply without what differs per reader (addresses, ids, addresses of hosts): "the same text". */
+export function replyKey(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const a of findAddresses(text.slice(0, 2000))) {
+    out += `${text.slice(last, a.index)}<>`;
+    last = a.end;
+  }
+  out += text.slice(last, 2000);
+  return foldText(out)
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}\b/g, '#ip')
+    .replace(/\b(?=[a-z0-9]{0,40}\d)[a-z0-9]{8,40}\b/g, '#id')
+    .slice(0, 300);
+}

@@ -44,6 +44,9 @@ type Family = readonly [Reason, ReadonlyArray<string | RegExp>];
 
 /** Families checked before the status code: wording that says more than any code does. */
 export const STRONG: readonly Family[] = [
+  // A provider's own list of addresses that bounced before ("on the Amazon SES suppression list"):
+  // about the reader's address, whatever other words ("blacklisted") it uses.
+  ['userunknown', ['suppression list', 'suppressed recipient', 'recipient is suppressed']],
   [
     'norelaying',
     [
@@ -103,6 +106,20 @@ export const STRONG: readonly Family[] = [
   [
     'badreputation',
     ['reputation', 'unexpected volume or user complaints', 'user complaints', 'too many complaints'],
+  ],
+  [
+    'blocked',
+    [
+      'blocked using',
+      'spamhaus',
+      'spamcop',
+      'barracudacentral',
+      'blocklist',
+      'blacklist',
+      'block list',
+      'black list',
+      'dnsbl',
+    ],
   ],
   ['virusdetected', ['virus', 'malware', 'infected', 'worm detected', 'trojan']],
   [

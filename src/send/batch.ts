@@ -1,4 +1,9 @@
-import { completeIfDone, markSending, pauseOnPolicyRejections } from '../campaign/lifecycle.ts';
+import {
+  completeIfDone,
+  markSending,
+  pauseCampaign,
+  pauseOnPolicyRejections,
+} from '../campaign/lifecycle.ts';
 import type { Db } from '../store/audience.ts';
 import { campaignState } from '../store/campaigns.ts';
 import type { DeliveryToSend } from '../store/deliveries.ts';
@@ -41,7 +46,7 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
   const recorder = new Recorder(deps, ctx, loaded.skipped);
   const state = stateWatch(db, ctx.row.id, settings.stateCheckMs);
   const relay = every(settings.stateCheckMs, () => deps.breaker.current(), null);
-  let stop: 'throttled' | 'paused' | 'cancelled' | 'relay' | null = null;
+  let stop: 'throttled' | 'paused' | 'cancelled' | 'relay' | 'sender' | null = null;
 
   /** Builds, submits and records one message, within a slot of the process's in-flight messages. */
   const sendNow = async (d: DeliveryToSend) => {
@@ -54,6 +59,8 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
       if (verdict.kind === 'relay') {
         stop = 'relay';
         await deps.relayDown(verdict);
+      } else if (recorder.senderRefused && !stop) {
+        stop = 'sender';
       } else if (verdict.kind === 'throttled' && !stop) {
         stop = 'throttled';
         await deps.limiter.penalize(settings.throttleWaitMs);
@@ -76,8 +83,14 @@ export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobR
     if (recorder.due()) await recorder.flush();
   };
   await inParallel(mine, settings.concurrency, sendOne);
-  await recorder.flush();
+  await recorder.flush(true);
 
+  if (recorder.senderRefused) {
+    // The sender's fault, not the readers': the campaign waits for a person, nobody is marked.
+    if (await pauseCampaign(db, ctx.row.id, recorder.senderRefused))
+      deps.log('campaign.paused', { campaignId: ctx.row.id, reason: recorder.senderRefused });
+    return { kind: 'paused' };
+  }
   if (recorder.policyBounces) {
     const reason = await pauseOnPolicyRejections(db, ctx.row.id, {
       share: settings.policyPauseShare,

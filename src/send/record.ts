@@ -1,6 +1,7 @@
 import { metrics } from '../_shared/metrics.ts';
 import { isOutage, outageDelayMs } from '../_shared/outage.ts';
-import { recordBounce } from '../audience/membership.ts';
+import { closeEverywhere } from '../audience/membership.ts';
+import { replyKey, SAME_REPLY_STREAK } from '../events/policy.ts';
 import type { Db } from '../store/audience.ts';
 import { type DeliveryOutcome, type DeliveryToSend, recordOutcomes } from '../store/deliveries.ts';
 import type { SmtpVerdict } from './classify.ts';
@@ -26,9 +27,21 @@ export interface Tally {
  * runs ahead of the row it retries. Every line logged about a delivery carries campaignId,
  * deliveryId and messageId.
  */
+/** A permanent refusal held until it is known whether it is one reader's or everyone's (see `refused`). */
+interface Held {
+  outcome: DeliveryOutcome;
+  effect: ((trx: Db) => Promise<void>) | null;
+  domain: string;
+  log: Record<string, unknown>;
+}
+
 export class Recorder {
   readonly tally: Tally;
   policyBounces = 0;
+  /** Set when the relay refused the sender itself: the campaign pauses with this reason. */
+  senderRefused: string | null = null;
+  /** The run of permanent refusals with one same reply, in the order they came, not yet recorded. */
+  private streak: { key: string; held: Held[]; domains: Set<string> } | null = null;
   private outcomes: DeliveryOutcome[] = [];
   private effects: Array<(trx: Db) => Promise<void>> = [];
   private afterCommit: Array<() => Promise<void>> = [];
@@ -80,6 +93,7 @@ export class Recorder {
 
   /** Resolves once the acceptance is recorded somewhere durable: Redis now, or the ledger at the next flush, due at once. */
   async sent(d: DeliveryToSend, m: OutgoingMessage, response: string): Promise<void> {
+    this.endStreak();
     const at = new Date().toISOString();
     this.outcomes.push({ id: d.id, status: 'sent', messageId: m.messageId, response, sentAt: at });
     try {
@@ -133,29 +147,39 @@ export class Recorder {
     const refusal = { code: verdict.code, response: verdict.text };
     if (verdict.kind === 'relay') {
       this.relayFailed(d, m, verdict);
+    } else if (verdict.kind === 'sender') {
+      this.senderFailed(d, m, verdict.code, verdict.text);
+    } else if (verdict.kind === 'permanent' && this.senderRefused) {
+      // After the campaign was found refused for everyone: not this reader's either.
+      this.senderFailed(d, m, verdict.code, verdict.text);
     } else if (verdict.kind === 'throttled') {
       // The provider said "slow down": the message waits without using an attempt.
       this.outcomes.push({ id: d.id, status: 'pending', refundAttempt: true, ...refusal });
       metrics.throttled.inc(provider);
       this.deps.log('delivery.throttled', base);
     } else if (verdict.kind === 'permanent') {
-      this.outcomes.push({ id: d.id, status: 'bounced', ...refusal });
-      this.tally.bounced++;
-      if (verdict.policy) this.policyBounces++;
-      metrics.bounced.inc({
-        ...provider,
-        kind: verdict.suppress ? 'hard' : verdict.policy ? 'policy' : 'other',
-      });
-      if (verdict.suppress) {
-        const who = {
-          listId: this.ctx.row.list_id,
-          subscriberId: d.subscriber_id,
-          campaignId: String(this.ctx.row.id),
-          emailNormalized: d.email_normalized,
-        };
-        this.effects.push((trx) => recordBounce(trx, who, { detail: verdict.text, source: 'smtp' }));
-      }
-      this.deps.log('delivery.bounced', base);
+      const { judgement } = verdict;
+      const effect = verdict.suppress
+        ? (trx: Db) =>
+            closeEverywhere(trx, {
+              subscriberId: d.subscriber_id,
+              emailNormalized: d.email_normalized,
+              campaignId: String(this.ctx.row.id),
+              kind: 'bounced',
+              reason: 'bounced',
+              detail: verdict.text,
+              source: 'send bounce',
+            }).then(() => undefined)
+        : null;
+      this.hold(
+        {
+          outcome: { id: d.id, status: 'bounced', ...refusal },
+          effect,
+          domain: d.email_normalized.slice(d.email_normalized.lastIndexOf('@') + 1),
+          log: { ...base, kind: judgement.kind, fault: judgement.fault, reason: judgement.reason },
+        },
+        replyKey(verdict.text),
+      );
     } else if (attempt >= settings.maxAttempts) {
       this.outcomes.push({ id: d.id, status: 'failed', ...refusal });
       this.tally.failed++;
@@ -178,11 +202,82 @@ export class Recorder {
   }
 
   /**
+   * The relay refused the sender (at MAIL FROM, or a 5.1.7/5.1.8), or one same reply came for
+   * readers at many domains in a row: the sender's fault. Nothing happens to the reader; the row
+   * goes back to pending with its attempt given back, to be sent once the sender is fixed.
+   */
+  private senderFailed(
+    d: Pick<DeliveryToSend, 'id' | 'subscriber_id'> & { attempts?: number },
+    m: OutgoingMessage | null,
+    code: number | null,
+    text: string,
+  ): void {
+    this.outcomes.push({ id: d.id, status: 'pending', refundAttempt: true });
+    this.senderRefused ??= `paused by numero: the relay refused the sender, not the readers (${text.slice(0, 200)}); no reader's status changed. Fix the sender (its domain, return path, SPF/DKIM, reputation), then numero campaign resume ${this.ctx.row.id}`;
+    this.deps.log('delivery.sender_refused', {
+      campaignId: this.ctx.row.id,
+      deliveryId: d.id,
+      messageId: m?.messageId ?? null,
+      subscriberId: d.subscriber_id,
+      code,
+      response: text,
+    });
+  }
+
+  /**
+   * A permanent refusal waits while the same reply keeps coming: one reply for readers at many
+   * domains in a row (SAME_REPLY_STREAK) is the sender's, and then none of them is recorded against
+   * its reader. Any other outcome (an acceptance, another reply, the end of the job) records them.
+   */
+  private hold(h: Held, key: string): void {
+    if (this.streak && this.streak.key !== key) this.endStreak();
+    this.streak ??= { key, held: [], domains: new Set() };
+    this.streak.held.push(h);
+    this.streak.domains.add(h.domain);
+    if (
+      this.streak.held.length >= SAME_REPLY_STREAK.readers &&
+      this.streak.domains.size >= SAME_REPLY_STREAK.domains
+    ) {
+      const text = String(h.log.response ?? '');
+      for (const x of this.streak.held.splice(0))
+        this.senderFailed(
+          { id: x.outcome.id, subscriber_id: Number(x.log.subscriberId) },
+          null,
+          (x.log.code as number | null) ?? null,
+          text,
+        );
+      this.senderRefused = `paused by numero: the same reply came for ${SAME_REPLY_STREAK.readers}+ readers at ${this.streak.domains.size} domains in a row (${text.slice(0, 200)}): the sender's problem, not the readers'; no reader's status changed. Fix it, then numero campaign resume ${this.ctx.row.id}`;
+      this.streak = null;
+    }
+  }
+
+  /** The run of one same reply is over: its refusals are each reader's own. */
+  private endStreak(): void {
+    const s = this.streak;
+    this.streak = null;
+    if (!s) return;
+    const provider = { provider: this.deps.settings.provider };
+    for (const h of s.held) {
+      this.outcomes.push(h.outcome);
+      if (h.effect) this.effects.push(h.effect);
+      this.tally.bounced++;
+      const kind = String(h.log.kind);
+      if (h.log.fault === 'sender' || h.log.fault === 'message') this.policyBounces++;
+      metrics.bounced.inc({
+        ...provider,
+        kind: kind === 'hard' ? 'hard' : kind === 'policy' ? 'policy' : 'other',
+      });
+      this.deps.log('delivery.bounced', h.log);
+    }
+  }
+
+  /**
    * Writes what is pending. The messages are already with the relay, so an outage of the database
    * must not lose their outcomes (they would be sent again): it waits and tries again, with backoff,
    * until the database answers, and says so in the log.
    */
-  async flush(): Promise<void> {
+  async flush(final = false): Promise<void> {
+    if (final) this.endStreak();
     const outcomes = this.outcomes.splice(0);
     const effects = this.effects.splice(0);
     const later = this.afterCommit.splice(0);

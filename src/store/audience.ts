@@ -381,3 +381,24 @@ export async function subscriberById(db: Db, id: number): Promise<SubscriberRow 
     .where('id', '=', id)
     .executeTakeFirst();
 }
+
+/** Addresses a campaign's bounces suppressed (reason `bounced`), with the reply that did it. */
+export async function bouncedByCampaign(db: Db, campaignId: number): Promise<SuppressionRow[]> {
+  return db
+    .selectFrom('suppressions')
+    .selectAll()
+    .where('campaign_id', '=', String(campaignId))
+    .where('reason', '=', 'bounced')
+    .orderBy('created_at')
+    .execute();
+}
+
+/** Lifts a suppression only when it is a bounce's (a complaint, an operator's or an import's stays). */
+export async function deleteBounceSuppression(db: Db, emailNormalized: string): Promise<boolean> {
+  const r = await db
+    .deleteFrom('suppressions')
+    .where('email_normalized', '=', emailNormalized)
+    .where('reason', '=', 'bounced')
+    .executeTakeFirst();
+  return Number(r.numDeletedRows ?? 0) > 0;
+}

@@ -427,3 +427,32 @@ export async function markSkippedPending(db: Db, campaignId: number, reason: str
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/**
+ * A paused campaign's refused rows for these readers go back to pending with their attempt given
+ * back, so a resume sends them (after `numero bounces undo`). Returns how many.
+ */
+export async function reopenRefused(
+  db: Db,
+  campaignId: number,
+  subscriberIds: readonly number[],
+): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < subscriberIds.length; i += 500) {
+    const r = await db
+      .updateTable('deliveries')
+      .set({
+        status: 'pending',
+        smtp_code: null,
+        smtp_response: null,
+        next_attempt_at: null,
+        updated_at: new Date().toISOString(),
+      })
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'bounced')
+      .where('subscriber_id', 'in', subscriberIds.slice(i, i + 500))
+      .executeTakeFirst();
+    n += Number(r.numUpdatedRows ?? 0);
+  }
+  return n;
+}

@@ -60,10 +60,56 @@ describe('SMTP failures: the relay’s, or the reader’s', () => {
     expect(
       classifySmtpError({
         code: 'EENVELOPE',
+        command: 'RCPT TO',
+        responseCode: 550,
+        response: '550 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.spamhaus.org',
+      }),
+    ).toMatchObject({ kind: 'permanent', policy: true, suppress: false, judgement: { fault: 'sender' } });
+    expect(
+      classifySmtpError({
+        code: 'EMESSAGE',
+        command: 'DATA',
+        responseCode: 554,
+        response: '554 5.7.1 Message rejected as spam',
+      }),
+    ).toMatchObject({ kind: 'permanent', policy: true, suppress: false });
+  });
+
+  it('takes a refusal before any recipient, or of the sender’s own address, as the sender’s', () => {
+    // A misconfigured sender domain: every reader would get it, so it is nobody’s bounce.
+    expect(
+      classifySmtpError({
+        code: 'EENVELOPE',
+        command: 'MAIL FROM',
+        responseCode: 553,
+        response: '553 5.1.8 <bounces@lettre.example>: Sender address rejected: Domain not found',
+      }),
+    ).toMatchObject({ kind: 'sender', judgement: { fault: 'sender', kind: 'policy' } });
+    expect(
+      classifySmtpError({
+        code: 'EENVELOPE',
         command: 'MAIL FROM',
         responseCode: 550,
         response: '550 5.7.1 Policy',
+      }).kind,
+    ).toBe('sender');
+    // The same 5.1.x family at RCPT, when it is the sender's address that is refused.
+    expect(
+      classifySmtpError({
+        code: 'EENVELOPE',
+        command: 'RCPT TO',
+        responseCode: 550,
+        response: '550 5.1.7 Invalid sender address syntax',
+      }).kind,
+    ).toBe('sender');
+    // And a reader's own dead address stays the reader's.
+    expect(
+      classifySmtpError({
+        code: 'EENVELOPE',
+        command: 'RCPT TO',
+        responseCode: 550,
+        response: '550 5.1.1 <lecteur@example.org>: Recipient address rejected: User unknown',
       }),
-    ).toMatchObject({ kind: 'permanent', policy: true });
+    ).toMatchObject({ kind: 'permanent', suppress: true, judgement: { fault: 'recipient' } });
   });
 });
