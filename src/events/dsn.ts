@@ -1,5 +1,5 @@
 import { firstAddress } from './addresses.ts';
-import { fieldBlocks, type MimePart, textOf } from './mime.ts';
+import { type MimePart, textOf } from './mime.ts';
 
 /** One recipient's block of a delivery-status report (RFC 3464), the fields a classifier reads. */
 export interface DsnRecipient {
@@ -19,7 +19,7 @@ const FIELDS = /^(final-recipient|original-recipient|action|status|diagnostic-co
 export function dsnRecipients(part: MimePart | string): DsnRecipient[] {
   const text = typeof part === 'string' ? part : textOf(part);
   const out: DsnRecipient[] = [];
-  for (const f of fieldBlocks(text.slice(0, 256 * 1024))) {
+  for (const f of recipientBlocks(text.slice(0, 256 * 1024))) {
     const final = firstAddress(f.get('final-recipient'));
     const original = rfc822(f.get('original-recipient'));
     const actual = rfc822(f.get('x-actual-recipient'));
@@ -38,6 +38,46 @@ export function dsnRecipients(part: MimePart | string): DsnRecipient[] {
     });
   }
   return out;
+}
+
+/**
+ * The report's field blocks: blank lines separate them, and so does a recipient field met again
+ * (some servers write every recipient's fields in one block).
+ */
+function recipientBlocks(text: string): Array<Map<string, string>> {
+  const blocks: Array<Map<string, string>> = [];
+  let current = new Map<string, string>();
+  let last: string | null = null;
+  const close = () => {
+    if (current.size) blocks.push(current);
+    current = new Map();
+    last = null;
+  };
+  for (const raw of text.replace(/\r\n/g, '\n').split('\n')) {
+    if (!raw.trim()) {
+      close();
+      continue;
+    }
+    if (/^[ \t]/.test(raw) && last) {
+      current.set(last, `${current.get(last) ?? ''} ${raw.trim()}`.slice(0, 4000));
+      continue;
+    }
+    const i = raw.indexOf(':');
+    if (i <= 0) continue;
+    const name = raw.slice(0, i).trim().toLowerCase();
+    if ((name === 'final-recipient' || name === 'original-recipient') && current.has(name)) close();
+    if (!current.has(name))
+      current.set(
+        name,
+        raw
+          .slice(i + 1)
+          .trim()
+          .slice(0, 4000),
+      );
+    last = name;
+  }
+  close();
+  return blocks;
 }
 
 /** Only an rfc822 address type is an address numero could have sent to ("rfc822; x@y"). */

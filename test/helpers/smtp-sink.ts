@@ -19,6 +19,10 @@ export interface SinkOptions {
   auth?: (user: string, password: string) => boolean;
   /** Wait this long before answering each message (messages in flight). */
   delayMs?: number;
+  /** A refusal at MAIL FROM (the sender), null to accept. */
+  mailFrom?: (from: string) => { code: number; message: string } | null;
+  /** A refusal at RCPT TO, null to accept. */
+  rcptTo?: (rcpt: string) => { code: number; message: string } | null;
 }
 
 /** A real SMTP server on a free loopback port that keeps what it receives, for tests. */
@@ -46,6 +50,19 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     allowInsecureAuth: true,
     disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     logger: false,
+    onMailFrom(address, _session, callback) {
+      const refusal = options.mailFrom?.(address.address);
+      if (refusal) return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      const refusal = options.rcptTo?.(address.address);
+      if (refusal) {
+        attempts.set(address.address, (attempts.get(address.address) ?? 0) + 1);
+        return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+      }
+      callback();
+    },
     onAuth(a, _session, callback) {
       if (auth?.(a.username ?? '', a.password ?? '')) return callback(null, { user: a.username });
       callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
