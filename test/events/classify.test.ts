@@ -30,6 +30,17 @@ describe('the bounce classifier on bounces, complaints and auto-replies modelled
     ).toEqual(expected[file]);
   });
 
+  it('finds every complaint (ARF in its forms, JMRP, SES by mail) and takes no auto-reply for a bounce', () => {
+    const kinds = (f: string) => classifyMessage(fs.readFileSync(path.join(DIR, f))).map((r) => r.kind);
+    const complaints = files.filter(
+      (f) => /^(arf-|jmrp-|ses-complaint)/.test(f) && !/not-spam|auth-failure/.test(f),
+    );
+    expect(complaints.length).toBeGreaterThanOrEqual(8);
+    for (const f of complaints) expect([f, kinds(f)]).toEqual([f, ['complaint']]);
+    const autoreplies = files.filter((f) => f.startsWith('ooo-') || f.startsWith('vacation-'));
+    for (const f of autoreplies) expect([f, kinds(f)]).toEqual([f, ['autoreply']]);
+  });
+
   it('takes the VERP address from the envelope when the headers do not carry it', () => {
     const raw = fs.readFileSync(path.join(DIR, 'dsn-message-id-only.eml'));
     const [r] = classifyMessage(raw, { recipients: ['bounces+31.4159@bounce.lettre.example'] });
