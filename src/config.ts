@@ -120,6 +120,8 @@ const EnvSchema = z.object({
   /** Postmark webhook basic-auth credentials (set both): unset = Postmark webhook off. Secret. */
   POSTMARK_WEBHOOK_USER: z.string().min(1).optional(),
   POSTMARK_WEBHOOK_PASSWORD: z.string().min(16, { error: 'at least 16 characters' }).optional(),
+  /** Mailgun's HTTP webhook signing key (Sending → Webhooks): unset = Mailgun webhook off. Secret. */
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(16, { error: 'at least 16 characters' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -166,6 +168,8 @@ export interface InboundConfig {
   keepDays: number;
   sesTopicArns: readonly string[] | null;
   postmark: { user: string; password: string } | null;
+  /** The key Mailgun signs its webhooks with (HMAC-SHA256 of timestamp + token). */
+  mailgunSigningKey: string | null;
 }
 
 export interface SendConfig {
@@ -281,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         e.POSTMARK_WEBHOOK_USER && e.POSTMARK_WEBHOOK_PASSWORD
           ? { user: e.POSTMARK_WEBHOOK_USER, password: e.POSTMARK_WEBHOOK_PASSWORD }
           : null,
+      mailgunSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY ?? null,
     }),
   });
 }

@@ -1,10 +1,29 @@
 import type { BounceKind, BounceReport } from './classify.ts';
+import { judge } from './policy.ts';
+import { normalStatus, replyCode } from './status-codes.ts';
 
 /**
  * What a sending provider's webhook says, in the classifier's terms. The provider has already
- * read the DSN; its verdict is mapped, never second-guessed, except that the sender's problems
- * (content, size, blocks) stay policy.
+ * read the DSN; a temporary verdict stays soft, and a permanent one goes through the failure policy
+ * with the reply the provider passed on, so a refusal of the sender (a blocklist, DMARC, content)
+ * stays the sender's whatever the provider called it.
  */
+
+/** A provider's "permanent bounce": hard only when the policy reads the reply as the reader's. */
+function permanent(
+  diagnostic: string,
+  status: string | null,
+): Pick<BounceReport, 'kind' | 'reason' | 'fault'> {
+  if (!diagnostic.trim()) return { kind: 'hard', reason: 'userunknown', fault: 'recipient' };
+  const j = judge({
+    status: status ?? normalStatus(diagnostic),
+    reply: replyCode(diagnostic),
+    text: diagnostic,
+  });
+  // Words the policy cannot place (a provider's own summary) leave the provider's verdict standing.
+  if (j.reason === 'undefined') return { kind: 'hard', reason: 'userunknown', fault: 'recipient' };
+  return { kind: j.kind, reason: j.reason, fault: j.fault };
+}
 
 const none = {
   status: null,
@@ -46,20 +65,25 @@ export function sesReports(message: string): BounceReport[] {
       bouncedRecipients?: Array<{ emailAddress?: string; status?: string; diagnosticCode?: string }>;
     };
     const sub = b.bounceSubType ?? '';
-    const kind: BounceKind =
-      b.bounceType === 'Permanent'
-        ? 'hard'
-        : ['MessageTooLarge', 'ContentRejected', 'AttachmentRejected'].includes(sub)
-          ? 'policy'
-          : 'soft';
-    return (b.bouncedRecipients ?? []).map((r) => ({
-      ...none,
-      ...ids,
-      kind,
-      recipient: r.emailAddress ? r.emailAddress.toLowerCase() : null,
-      status: r.status && /^[245]\.\d{1,3}\.\d{1,3}$/.test(r.status) ? r.status : null,
-      diagnostic: `SES ${b.bounceType}/${sub}${r.diagnosticCode ? `: ${r.diagnosticCode}` : ''}`,
-    }));
+    const content = ['MessageTooLarge', 'ContentRejected', 'AttachmentRejected'].includes(sub);
+    return (b.bouncedRecipients ?? []).map((r) => {
+      const status = r.status && /^[245]\.\d{1,3}\.\d{1,3}$/.test(r.status) ? r.status : null;
+      const verdict: Pick<BounceReport, 'kind'> & Partial<BounceReport> = content
+        ? { kind: 'policy', reason: 'contenterror', fault: 'message' }
+        : b.bounceType === 'Permanent'
+          ? sub === 'Suppressed' || sub === 'OnAccountSuppressionList'
+            ? { kind: 'hard', reason: 'userunknown', fault: 'recipient' }
+            : permanent(String(r.diagnosticCode ?? ''), status)
+          : { kind: 'soft' };
+      return {
+        ...none,
+        ...ids,
+        ...verdict,
+        recipient: typeof r.emailAddress === 'string' ? r.emailAddress.toLowerCase().slice(0, 320) : null,
+        status,
+        diagnostic: `SES ${b.bounceType}/${sub}${r.diagnosticCode ? `: ${String(r.diagnosticCode).slice(0, 300)}` : ''}`,
+      };
+    });
   }
   if (type === 'Complaint') {
     const c = (n.complaint ?? {}) as {
@@ -91,6 +115,58 @@ const POSTMARK: Record<string, BounceKind> = {
   SpamNotification: 'policy',
   VirusNotification: 'policy',
 };
+
+/**
+ * A Mailgun webhook's `event-data` (webhooks API v3): `failed` (severity permanent or temporary),
+ * `complained`; anything else (delivered, opened, unsubscribed through Mailgun's own link…) is news.
+ */
+export function mailgunReports(data: Record<string, unknown>): BounceReport[] {
+  const event = String(data.event ?? '');
+  const recipient = typeof data.recipient === 'string' ? data.recipient.toLowerCase().slice(0, 320) : null;
+  const message = (data.message ?? {}) as { headers?: Record<string, unknown> };
+  const rawId = message.headers?.['message-id'];
+  const messageId =
+    typeof rawId === 'string' && rawId.length < 900 ? (rawId.startsWith('<') ? rawId : `<${rawId}>`) : null;
+  const vars = (data['user-variables'] ?? {}) as Record<string, unknown>;
+  const ids = {
+    ...none,
+    messageId,
+    campaign:
+      typeof vars.campaign === 'string'
+        ? vars.campaign
+        : (NUMERO_MESSAGE_ID.exec(messageId ?? '')?.[1] ?? null),
+    subscriber: typeof vars.subscriber === 'string' ? vars.subscriber : null,
+  };
+  if (event === 'complained')
+    return [{ ...ids, kind: 'complaint', recipient, diagnostic: 'Mailgun complaint' }];
+  if (event !== 'failed')
+    return [{ ...ids, kind: 'unknown', recipient, diagnostic: `Mailgun ${event || 'event'}` }];
+  const ds = (data['delivery-status'] ?? {}) as Record<string, unknown>;
+  const code = typeof ds.code === 'number' ? ds.code : null;
+  const words = [ds.message, ds.description]
+    .filter((x) => typeof x === 'string')
+    .join(' ')
+    .slice(0, 1000);
+  const text = `${code ?? ''} ${words}`.trim();
+  const status = normalStatus(String(ds['enhanced-code'] ?? '')) ?? normalStatus(words);
+  const reason = String(data.reason ?? '');
+  let verdict: Pick<BounceReport, 'kind'> & Partial<BounceReport>;
+  if (data.severity === 'temporary') verdict = { kind: 'soft' };
+  else if (reason === 'suppress-bounce')
+    verdict = { kind: 'hard', reason: 'userunknown', fault: 'recipient' };
+  else if (reason === 'old') verdict = { kind: 'soft', reason: 'expired', fault: 'transport' };
+  else if (reason === 'espblock') verdict = { kind: 'policy', reason: 'blocked', fault: 'sender' };
+  else verdict = permanent(text, status);
+  return [
+    {
+      ...ids,
+      ...verdict,
+      recipient,
+      status,
+      diagnostic: `Mailgun ${data.severity ?? ''} ${reason}: ${text}`.slice(0, 400),
+    },
+  ];
+}
 
 /** A Postmark bounce or spam-complaint webhook. */
 export function postmarkReports(body: Record<string, unknown>): BounceReport[] {

@@ -3,16 +3,19 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../_shared/log.ts';
 import type { InboundConfig } from '../config.ts';
 import { type InboundSettings, processInbound } from '../events/pipeline.ts';
-import { postmarkReports, sesReports } from '../events/providers.ts';
+import { mailgunReports, postmarkReports, sesReports } from '../events/providers.ts';
 import { type FetchText, fetchFromSns, isSnsUrl, parseSnsMessage, snsVerifier } from '../events/sns.ts';
 import type { Store } from '../store/db.ts';
 import { sameSecret } from './guard.ts';
+import { mailgunSignatureProblem, ReplayGuard } from './mailgun-signature.ts';
 
 /**
  * Provider webhooks on `numero serve`, each authenticated before anything is read into the store:
  * Amazon SES through SNS (`POST /webhooks/ses`: the SNS signature against its signing certificate,
- * an SNS host's, and an allowed topic) and Postmark (`POST /webhooks/postmark`: HTTP basic auth, as
- * Postmark documents). A failed check is 403 and changes nothing. Off unless configured (404).
+ * an SNS host's, and an allowed topic), Postmark (`POST /webhooks/postmark`: HTTP basic auth, as
+ * Postmark documents) and Mailgun (`POST /webhooks/mailgun`: the HMAC-SHA256 signature with the
+ * webhook signing key, a timestamp within 5 minutes, a token never seen before). A failed check is
+ * 403 and changes nothing. Off unless configured (404).
  */
 export interface WebhookOptions {
   store: Store;
@@ -58,6 +61,40 @@ export function webhookRoutes(o: WebhookOptions): Hono {
     o.log.info(
       { duplicate: r.duplicate, reports: r.reports.map((x) => ({ kind: x.kind, action: x.action })) },
       'webhook.ses',
+    );
+    return c.text(r.duplicate ? 'already processed' : 'ok');
+  });
+
+  const replays = new ReplayGuard();
+  app.post('/webhooks/mailgun', limit, async (c) => {
+    const key = o.inbound.mailgunSigningKey;
+    if (!key) return c.text('404 Not found', 404);
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.text('400 Not JSON', 400);
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      return c.text('400 Not a Mailgun event', 400);
+    const { signature, 'event-data': data } = body as { signature?: unknown; 'event-data'?: unknown };
+    const problem = mailgunSignatureProblem(signature, key, Date.now(), replays);
+    if (problem) {
+      o.log.warn({ problem }, 'webhook.mailgun refused');
+      return c.text(`403 ${problem}`, 403);
+    }
+    if (!data || typeof data !== 'object' || Array.isArray(data)) return c.text('400 No event-data', 400);
+    const event = data as Record<string, unknown>;
+    const id = typeof event.id === 'string' ? event.id.slice(0, 200) : '';
+    const r = await processInbound(
+      o.store,
+      {
+        raw: Buffer.from(JSON.stringify(body)),
+        source: 'mailgun',
+        ...(id ? { eventId: id } : {}),
+        reports: mailgunReports(event),
+      },
+      o.settings,
     );
     return c.text(r.duplicate ? 'already processed' : 'ok');
   });
