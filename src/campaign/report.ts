@@ -1,7 +1,8 @@
 import type { Db } from '../store/audience.ts';
-import { findListById } from '../store/audience.ts';
+import { bouncedByCampaign, findListById } from '../store/audience.ts';
 import { type CampaignRow, campaignById, recentCampaigns } from '../store/campaigns.ts';
 import { attemptsHistogram, deliveryCounts, type StatusCounts } from '../store/deliveries.ts';
+import { type BounceReportRow, bounceCounts, bounceReportsPage } from '../store/inbound.ts';
 import { domainOf, replyKey, scanDeliveries } from './failures.ts';
 
 /** Progress of one campaign as every surface shows it (CLI, dashboard, metrics). */
@@ -55,6 +56,10 @@ export interface CampaignReport extends Progress {
   attempts: Array<[number, number]>;
   /** Why it paused (by the operator, or numero's own reason), when it is paused. */
   pausedBecause: string | null;
+  /** What came back for it: reports per kind (and the readers they named), the latest few. */
+  returned: { byKind: Array<{ kind: string; reports: number; readers: number }>; recent: BounceReportRow[] };
+  /** The readers it marked bounced (suppressed), grouped by the status code of the reply. */
+  markedBounced: Array<{ code: string | null; count: number; example: string }>;
 }
 
 const EXAMPLES = 3;
@@ -88,5 +93,23 @@ export async function campaignReport(db: Db, id: number): Promise<CampaignReport
     byDomain: order(byDomain),
     attempts: await attemptsHistogram(db, id),
     pausedBecause: campaign.state === 'paused' ? campaign.state_reason : null,
+    returned: {
+      byKind: await bounceCounts(db, id),
+      recent: await bounceReportsPage(db, { campaignId: id, limit: 10 }),
+    },
+    markedBounced: await markedBounced(db, id),
   };
+}
+
+const STATUS = /(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d]|\.\d)/;
+
+async function markedBounced(db: Db, id: number): Promise<CampaignReport['markedBounced']> {
+  const groups = new Map<string, { code: string | null; count: number; example: string }>();
+  for (const s of await bouncedByCampaign(db, id)) {
+    const code = STATUS.exec(s.detail ?? '')?.[1] ?? null;
+    const g = groups.get(code ?? '') ?? { code, count: 0, example: (s.detail ?? '').slice(0, 200) };
+    g.count++;
+    groups.set(code ?? '', g);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
 }

@@ -32,6 +32,20 @@ export function formatReport(r: CampaignReport): string {
       );
     }
   }
+  if (r.returned.byKind.length) {
+    lines.push('', 'what came back (kind: reports, readers named)');
+    for (const k of r.returned.byKind) lines.push(`  ${k.kind}: ${k.reports}, ${k.readers}`);
+    for (const b of r.returned.recent.slice(0, 5))
+      lines.push(
+        `      ${b.kind} ${b.recipient ?? '(no recipient)'} ${b.status ?? ''}: ${(b.diagnostic ?? '').slice(0, 120)}`,
+      );
+    lines.push(`  all: numero bounces list --campaign ${c.id}`);
+  }
+  if (r.markedBounced.length) {
+    lines.push('', 'readers marked bounced by this campaign (by status code)');
+    for (const m of r.markedBounced) lines.push(`  ${m.code ?? 'no code'}: ${m.count}, e.g. ${m.example}`);
+    lines.push(`  undo: numero bounces undo --campaign ${c.id} [--code 5.x.x] [--dry-run]`);
+  }
   const failed = r.counts.failed;
   if (failed)
     lines.push('', `retry: numero campaign retry ${c.id} [--code 4xx] [--domain example.org] [--dry-run]`);

@@ -11,9 +11,11 @@ import { parseFailureFilter } from '../../campaign/failures.ts';
 import type { CampaignQueue } from '../../campaign/queue-port.ts';
 import { campaignProgress, campaignReport, recentProgress } from '../../campaign/report.ts';
 import { NumeroError } from '../../errors.ts';
+import { undoCampaignBounces } from '../../events/undo.ts';
 import { suppressionsPage as suppressionRows } from '../../store/audience.ts';
 import { campaignById } from '../../store/campaigns.ts';
 import type { Store } from '../../store/db.ts';
+import { bounceReportsPage } from '../../store/inbound.ts';
 import { fromOwnOrigin, hostGuard } from '../guard.ts';
 import { type OpsAuthority, opsAuthority } from './auth.ts';
 import {
@@ -24,6 +26,7 @@ import {
   progressJson,
   suppressionsPage,
 } from './pages.ts';
+import { bouncesBody } from './returned.ts';
 
 export interface OpsDeps {
   store: Store;
@@ -147,6 +150,18 @@ export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
     return c.json(progressJson(await campaignProgress(deps.store.db, row)));
   });
 
+  app.post('/ops/campaigns/:id/undo-bounces', async (c) => {
+    const id = idOf(c.req.param('id'));
+    if (!id) return c.text('404 Not found', 404);
+    const form = await c.req.parseBody();
+    const code =
+      typeof form.code === 'string' && /^[245]\.\d{1,3}\.\d{1,3}$/.test(form.code) ? form.code : undefined;
+    const r = await undoCampaignBounces(deps.store, { campaignId: id, code, by: 'ops dashboard' });
+    const message = `${r.readers.length} reader(s) restored${code ? ` (${code})` : ''}: ${r.listsReopened} list membership(s) reopened${r.deliveriesReopened ? `, ${r.deliveriesReopened} refused message(s) back to pending: resume to send them` : ''}`;
+    if (authority.identify(c)?.kind === 'bearer') return c.json({ message });
+    return redirectWith(c, `/ops/campaigns/${id}`, message);
+  });
+
   app.post('/ops/campaigns/:id/:action', async (c) => {
     const id = idOf(c.req.param('id'));
     const action = c.req.param('action');
@@ -170,6 +185,15 @@ export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
     }
     if (authority.identify(c)?.kind === 'bearer') return c.json({ message });
     return redirectWith(c, `/ops/campaigns/${id}`, message);
+  });
+
+  app.get('/ops/bounces', async (c) => {
+    const db = deps.store.db;
+    const body = bouncesBody({
+      all: await bounceReportsPage(db, { limit: 100 }),
+      unattributed: await bounceReportsPage(db, { unattributed: true, limit: 100 }),
+    });
+    return c.html(opsLayout('Bounces', body, { csrf: csrfOf(c) }));
   });
 
   app.get('/ops/suppressions', async (c) => {

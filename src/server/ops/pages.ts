@@ -3,6 +3,7 @@ import type { CampaignReport, Progress } from '../../campaign/report.ts';
 import { canMove } from '../../campaign/state.ts';
 import type { SuppressionRow } from '../../store/audience.ts';
 import { DELIVERY_STATUSES } from '../../store/schema.ts';
+import { returnedSection } from './returned.ts';
 
 type Html = ReturnType<typeof html>;
 
@@ -30,7 +31,7 @@ export function opsLayout(
 ${
   o.csrf === undefined
     ? ''
-    : html`<nav><a href="/ops">Campaigns</a> <a href="/ops/suppressions">Suppressions</a> <a href="/ops/queues">Queues</a>
+    : html`<nav><a href="/ops">Campaigns</a> <a href="/ops/bounces">Bounces</a> <a href="/ops/suppressions">Suppressions</a> <a href="/ops/queues">Queues</a>
 <form method="post" action="/ops/logout" class="inline">${csrfField(o.csrf ?? null)}<button class="link">Log out</button></form></nav>`
 }
 </header>
@@ -154,6 +155,7 @@ ${r.byDomain.map(
 )}</tbody></table>`
     : html`<p>No failures.</p>`
 }
+${returnedSection(r, csrf)}
 <h2>Attempts per delivery</h2>
 ${
   r.attempts.length
