@@ -283,7 +283,7 @@ describe('the ops dashboard and campaign show (real worker, Redis, SMTP server, 
     await page.goto(`${server.url}/ops/suppressions?q=lecteur7`);
     const row = page.locator('#suppressions tr[data-email="lecteur7@example.org"]');
     await expect.poll(() => row.locator('td').nth(1).textContent(), POLL).toBe('bounced');
-    expect(await row.locator('td').nth(3).textContent()).toBe('smtp');
+    expect(await row.locator('td').nth(3).textContent()).toBe('send bounce');
     expect(await row.locator('td').nth(4).textContent()).toBe(String(first.campaign.id));
     await Promise.all([page.waitForURL(/\/ops\/suppressions/), row.locator('button').click()]);
     await expect
