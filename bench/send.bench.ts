@@ -79,7 +79,7 @@ async function personalisedMessages(count: number) {
       content,
       unsubscribe: links,
       domain: 'lettre.example.org',
-      bounceDomain: 'lettre.example.org',
+      returnPath: `bounces+1.${i + 1}.abcdefghijklmnop@lettre.example.org`,
     });
   });
 }

@@ -115,6 +115,8 @@ const EnvSchema = z.object({
   BOUNCE_IMAP_DONE_MAILBOX: z.string().min(1).default('numero-processed'),
   SOFT_BOUNCE_LIMIT: z.coerce.number().int().min(1).default(3),
   BOUNCE_KEEP_DAYS: z.coerce.number().min(0).default(30),
+  /** Reports naming a delivery in the unsigned format of old are accepted this long after their campaign began. */
+  BOUNCE_LEGACY_DAYS: z.coerce.number().min(0).default(30),
   /** Amazon SNS topics (ARNs, comma-separated) whose notifications are accepted; unset = SES webhook off. */
   SES_SNS_TOPIC_ARNS: z.string().optional(),
   /** Postmark webhook basic-auth credentials (set both): unset = Postmark webhook off. Secret. */
@@ -166,6 +168,7 @@ export interface InboundConfig {
   domains: readonly string[];
   softBounceLimit: number;
   keepDays: number;
+  legacyDays: number;
   sesTopicArns: readonly string[] | null;
   postmark: { user: string; password: string } | null;
   /** The key Mailgun signs its webhooks with (HMAC-SHA256 of timestamp + token). */
@@ -276,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ],
       softBounceLimit: e.SOFT_BOUNCE_LIMIT,
       keepDays: e.BOUNCE_KEEP_DAYS,
+      legacyDays: e.BOUNCE_LEGACY_DAYS,
       sesTopicArns: e.SES_SNS_TOPIC_ARNS
         ? e.SES_SNS_TOPIC_ARNS.split(',')
             .map((a) => a.trim())

@@ -55,6 +55,11 @@ export const metrics = {
     'Times the SMTP relay breaker opened (transport failure or refused credentials).',
     ['provider', 'kind'],
   ),
+  inboundRejected: counter(
+    'numero_inbound_reports_unattributed_total',
+    'Bounce and complaint reports that named no delivery numero could verify, by reason (bad_mac, unknown_delivery and address_mismatch are forgery attempts: alert on them).',
+    ['reason'],
+  ),
   opsRetries: counter('numero_ops_retried_deliveries_total', 'Failed deliveries put back in line by ops.'),
   submitSeconds:
     (register.getSingleMetric('numero_smtp_submit_seconds') as Histogram | undefined) ??

@@ -57,6 +57,7 @@ export async function createCampaign(store: Store, o: CreateCampaignOptions): Pr
       provider: o.provider,
       scheduled_at: o.scheduledAt?.toISOString() ?? null,
       message_key: randomBytes(6).toString('hex'),
+      signed_ids: 1,
     });
   }
 

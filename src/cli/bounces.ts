@@ -147,6 +147,11 @@ export function registerBounces(program: Command, config: () => Config): void {
     )
     .action(async () => {
       const cfg = config();
+      if (!cfg.unsubscribeSecret)
+        throw new NumeroError(
+          'USAGE',
+          'numero inbound needs UNSUBSCRIBE_SECRET, the same as the workers’: it is how each bounce is checked to name a delivery numero made',
+        );
       if (!cfg.inbound.smtp && !cfg.inbound.imap)
         throw new NumeroError(
           'USAGE',

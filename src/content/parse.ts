@@ -8,6 +8,7 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
 import type { Diagnostic } from '../errors.ts';
+import { checkBounds } from './bounds.ts';
 import type { Article, Newsletter } from './data.ts';
 import { parseFrontMatter } from './frontmatter.ts';
 import type { Blocks, Box, Footnote, Issue, Section } from './issue.ts';
@@ -46,7 +47,16 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
   const error = (line: number | undefined, field: string, message: string) =>
     diagnostics.push({ severity: 'error', file, line, field, message });
 
-  const tree = markdown.parse(source) as Root;
+  const bounds = checkBounds(source, file);
+  if (bounds.length) return { issue: null, diagnostics: bounds };
+  let tree: Root;
+  try {
+    tree = markdown.parse(source) as Root;
+  } catch (e) {
+    // Within the bounds no input should get here; if one does, the author still gets a line, not a stack.
+    error(1, 'markdown', `the Markdown could not be read (${(e as Error).message.slice(0, 120)}); simplify its nesting`);
+    return { issue: null, diagnostics };
+  }
   const first = tree.children[0];
   if (first?.type !== 'yaml') {
     error(

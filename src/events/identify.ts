@@ -1,73 +1,85 @@
-import { header, type MimePart, textOf } from './mime.ts';
+import { type Claim, readMessageId, readReturnPath } from '../_shared/delivery-ids.ts';
+import { findAddresses } from './addresses.ts';
+import { fieldBlocks, header, type MimePart, textOf } from './mime.ts';
 
 /**
- * Which campaign, reader and delivery a report is about, as numero wrote them in what it sent: the
- * VERP return path (bounces+CAMPAIGN.SUBSCRIBER@), our own X-Campaign-Id / X-Subscriber-Id headers
- * and the Message-ID of the returned original. These are claims: the pipeline checks them against
- * the ledger before anything happens to anyone.
+ * Which delivery a report says it is about, as numero named it on the wire: the VERP return path
+ * it came back to, the returned original's Message-ID. These are claims: src/events/attribution.ts
+ * checks their MAC and the ledger before anything happens to anyone. Our own X-Campaign-Id and
+ * X-Subscriber-Id headers are shown, never trusted.
  */
 export interface Ids {
   campaign: string | null;
   subscriber: string | null;
   delivery: string | null;
   messageId: string | null;
+  /** The best claim found: a signed one first (return path, then Message-ID), else a legacy one. */
+  claim?: Claim | null;
+  /** It reached numero at an address that is not a return path (the unsubscribe mailbox). */
+  notAReturnPath?: boolean;
 }
 
-const VERP = /\bbounces\+(\d{1,12})\.(\d{1,12})@/i;
-const NUMERO_MESSAGE_ID = /numero\.c(\d{1,12})\.d(\d{1,12})/i;
-
 export function isVerp(address: string): boolean {
-  return VERP.test(address);
+  return readReturnPath(address) !== null;
 }
 
 export function identify(root: MimePart, parts: MimePart[], recipients: readonly string[]): Ids {
-  return { ...who(root, parts, recipients), messageId: originalMessageId(root, parts) };
-}
-
-function who(root: MimePart, parts: MimePart[], recipients: readonly string[]): Omit<Ids, 'messageId'> {
-  const candidates = [
-    ...recipients,
-    ...['delivered-to', 'x-original-to', 'envelope-to', 'to'].map((h) => header(root, h) ?? ''),
-  ];
-  for (const c of candidates) {
-    const m = VERP.exec(c.slice(0, 1000));
-    if (m) return { campaign: m[1] ?? null, subscriber: m[2] ?? null, delivery: null };
-  }
-  // The original (message/rfc822 or text/rfc822-headers): its Return-Path or our own headers.
-  for (const p of parts) {
-    if (p === root) continue;
-    const campaign = header(p, 'x-campaign-id');
-    const subscriber = header(p, 'x-subscriber-id');
-    if (campaign && /^\d{1,12}$/.test(campaign))
-      return {
-        campaign,
-        subscriber: subscriber && /^\d{1,12}$/.test(subscriber) ? subscriber : null,
-        delivery: null,
-      };
-    const m = VERP.exec((header(p, 'return-path') ?? '').slice(0, 1000));
-    if (m) return { campaign: m[1] ?? null, subscriber: m[2] ?? null, delivery: null };
-    const id = NUMERO_MESSAGE_ID.exec((header(p, 'message-id') ?? '').slice(0, 1000));
-    if (id) return { campaign: id[1] ?? null, subscriber: null, delivery: id[2] ?? null };
-  }
-  // ARF reports name the original envelope sender, which is the VERP address.
-  for (const p of parts) {
-    if (p.type !== 'message/feedback-report') continue;
-    const m = VERP.exec(textOf(p).slice(0, 64 * 1024));
-    if (m) return { campaign: m[1] ?? null, subscriber: m[2] ?? null, delivery: null };
-  }
-  return { campaign: null, subscriber: null, delivery: null };
-}
-
-/** The Message-ID of the message that came back (the first embedded message or header block that has one). */
-function originalMessageId(root: MimePart, parts: MimePart[]): string | null {
+  const claims: Claim[] = [];
+  // Where it came back to: the SMTP envelope when the door knows it (then only that), else the
+  // headers the delivering server wrote.
+  const arrivedAt = recipients.length
+    ? [...recipients]
+    : ['delivered-to', 'x-original-to', 'envelope-to', 'to'].map((h) => header(root, h) ?? '');
+  for (const a of arrivedAt)
+    for (const f of findAddresses(a.slice(0, 2000), 10)) push(claims, readReturnPath(f.address));
+  const notAReturnPath = recipients.length > 0 && !claims.length;
+  const byId: Claim[] = [];
+  let messageId: string | null = null;
+  let shown: { campaign: string | null; subscriber: string | null } = { campaign: null, subscriber: null };
   for (const p of parts) {
     if (p === root || !p.headers.size) continue;
     const id = header(p, 'message-id');
-    if (id && id.length < 1000 && /^<[^<>\s]+>$/.test(id)) return id;
+    if (id && id.length < 1000 && /^<[^<>\s]+>$/.test(id)) {
+      messageId ??= id;
+      push(byId, readMessageId(id));
+    }
+    for (const f of findAddresses((header(p, 'return-path') ?? '').slice(0, 1000), 2))
+      push(claims, readReturnPath(f.address));
+    const campaign = header(p, 'x-campaign-id');
+    if (!shown.campaign && campaign && /^\d{1,12}$/.test(campaign)) {
+      const subscriber = header(p, 'x-subscriber-id');
+      shown = { campaign, subscriber: subscriber && /^\d{1,12}$/.test(subscriber) ? subscriber : null };
+    }
   }
-  const xid = parts
-    .filter((p) => p.type === 'message/delivery-status')
-    .map((p) => /X-Original-Message-ID:\s*(<[^<>\s]{1,900}>)/i.exec(textOf(p).slice(0, 64 * 1024))?.[1])
-    .find(Boolean);
-  return xid ?? null;
+  for (const p of parts) {
+    if (p.type === 'message/delivery-status') {
+      const x = /X-Original-Message-ID:\s*(<[^<>\s]{1,900}>)/i.exec(textOf(p).slice(0, 64 * 1024))?.[1];
+      if (x) {
+        messageId ??= x;
+        push(byId, readMessageId(x));
+      }
+    }
+    // ARF reports name the original envelope sender: the return path.
+    if (p.type === 'message/feedback-report')
+      for (const block of fieldBlocks(textOf(p).slice(0, 64 * 1024)))
+        for (const f of findAddresses((block.get('original-mail-from') ?? '').slice(0, 500), 1))
+          push(claims, readReturnPath(f.address));
+  }
+  // Signed before legacy; the return path before the Message-ID.
+  const all = [...claims, ...byId];
+  const claim = all.find((c) => 'signed' in c) ?? all[0] ?? null;
+  const ids = claim ? ('signed' in claim ? claim.signed : claim.legacy) : null;
+  return {
+    campaign: ids ? String(ids.campaignId) : shown.campaign,
+    subscriber:
+      ids && 'subscriberId' in ids && ids.subscriberId ? String(ids.subscriberId) : shown.subscriber,
+    delivery: ids && 'deliveryId' in ids && ids.deliveryId ? String(ids.deliveryId) : null,
+    messageId,
+    claim,
+    notAReturnPath,
+  };
+}
+
+function push(claims: Claim[], c: Claim | null): void {
+  if (c) claims.push(c);
 }

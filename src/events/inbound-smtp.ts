@@ -7,6 +7,7 @@ import {
   type SMTPServerDataStream,
   type SMTPServerSession,
 } from 'smtp-server';
+import { isReturnPathLocal } from '../_shared/delivery-ids.ts';
 import { isOutage } from '../_shared/outage.ts';
 import type { Store } from '../store/db.ts';
 import { type InboundSettings, processInbound } from './pipeline.ts';
@@ -36,7 +37,6 @@ export interface InboundSmtp {
   close(): Promise<void>;
 }
 
-const VERP_LOCAL = /^bounces\+\d{1,12}\.\d{1,12}$/;
 const UNSUBSCRIBE_LOCAL = /^unsubscribe\+[a-z0-9.]{1,100}$/;
 const MAX_RECIPIENTS = 50;
 
@@ -46,7 +46,7 @@ export function acceptsRecipient(address: string, domains: readonly string[]): b
   const at = a.lastIndexOf('@');
   if (at < 0) return false;
   const local = a.slice(0, at);
-  return domains.includes(a.slice(at + 1)) && (VERP_LOCAL.test(local) || UNSUBSCRIBE_LOCAL.test(local));
+  return domains.includes(a.slice(at + 1)) && (isReturnPathLocal(local) || UNSUBSCRIBE_LOCAL.test(local));
 }
 
 type Callback = (err?: Error | null) => void;

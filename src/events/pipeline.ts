@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
+import { metrics } from '../_shared/metrics.ts';
 import { closeEverywhere, inTransaction } from '../audience/membership.ts';
 import { pauseOnReaderSignals } from '../campaign/lifecycle.ts';
-import { type Db, subscriberById, subscribersByNormalized } from '../store/audience.ts';
+import type { Db } from '../store/audience.ts';
 import type { Store } from '../store/db.ts';
-import {
-  clearOldRaw,
-  deliveryByMessageId,
-  insertBounceReport,
-  insertInbound,
-  softBounceHistory,
-} from '../store/inbound.ts';
+import { clearOldRaw, insertBounceReport, insertInbound, softBounceHistory } from '../store/inbound.ts';
+import { attribute } from './attribution.ts';
 import { type BounceReport, classifyMessage } from './classify.ts';
 import { EFFECT_OF } from './policy.ts';
 import { handleUnsubscribeMail } from './unsubscribe.ts';
@@ -29,6 +25,8 @@ export interface InboundSettings {
   softBounceLimit: number;
   /** Raw messages older than this are cleared. */
   keepDays: number;
+  /** Unsigned names (from before signed ids) are accepted this many days after their campaign began. */
+  legacyDays?: number;
 }
 
 export interface InboundInput {
@@ -41,6 +39,8 @@ export interface InboundInput {
   eventId?: string;
   /** A provider's verdict, when it already classified the event (webhooks). */
   reports?: BounceReport[];
+  /** The door authenticated the sender (a provider's signed webhook): its recipient is trusted. */
+  trusted?: boolean;
 }
 
 export type Handled = BounceReport & { action: string; subscriberId: number | null };
@@ -89,12 +89,14 @@ export async function processInbound(
         ? await handleUnsubscribeMail(trx, settings.unsubscribeSecret, input.recipients)
         : 0;
     const handled: Handled[] = [];
-    for (const r of reports) handled.push(await act(trx, inboundId, r, input.source, settings));
+    for (const r of reports) handled.push(await act(trx, inboundId, r, input, settings));
     return { duplicate: false, reports: handled, unsubscribed, paused: [] } as InboundOutcome;
   });
   if (outcome.duplicate) return outcome;
   const campaigns = new Set(
-    outcome.reports.filter((r) => r.kind === 'hard' || r.kind === 'complaint').map((r) => Number(r.campaign)),
+    outcome.reports
+      .filter((r) => r.subscriberId !== null && (r.kind === 'hard' || r.kind === 'complaint'))
+      .map((r) => Number(r.campaign)),
   );
   for (const id of campaigns) {
     if (!Number.isInteger(id)) continue;
@@ -105,54 +107,32 @@ export async function processInbound(
   return outcome;
 }
 
-/** Who the report is about, for sure: the ledger's Message-ID, or the VERP ids with a matching address. */
-async function resolve(
-  db: Db,
-  r: BounceReport,
-): Promise<{ subscriberId: number; email: string; campaignId: number | null } | { ignored: string }> {
-  if (r.messageId) {
-    const d = await deliveryByMessageId(db, r.messageId);
-    if (d) {
-      if (r.recipient && r.recipient !== d.email_normalized && r.kind !== 'complaint')
-        return { ignored: `ignored: reports ${r.recipient}, but ${r.messageId} went to another reader` };
-      return { subscriberId: d.subscriber_id, email: d.email_normalized, campaignId: d.campaign_id };
-    }
-  }
-  const campaignId = r.campaign && /^\d+$/.test(r.campaign) ? Number(r.campaign) : null;
-  if (r.subscriber && /^\d+$/.test(r.subscriber)) {
-    const s = await subscriberById(db, Number(r.subscriber));
-    if (!s) return { ignored: `ignored: no subscriber ${r.subscriber}` };
-    // The return path is not signed: the report must name the same reader, or it changes nothing.
-    if (!r.recipient) return { ignored: 'ignored: names no recipient to check the return path against' };
-    if (r.recipient !== s.email_normalized)
-      return { ignored: `ignored: reports ${r.recipient}, but the return path names another reader` };
-    return { subscriberId: s.id, email: s.email_normalized, campaignId };
-  }
-  if (r.recipient) {
-    const [s] = await subscribersByNormalized(db, [r.recipient]);
-    if (s) return { subscriberId: s.id, email: s.email_normalized, campaignId };
-    return { ignored: `ignored: ${r.recipient} is not a reader` };
-  }
-  return { ignored: 'ignored: names no reader' };
-}
-
 async function act(
   trx: Db,
   inboundId: number,
   r: BounceReport,
-  source: string,
+  input: InboundInput,
   settings: InboundSettings,
 ): Promise<Handled> {
+  const source = input.source;
   let action = 'logged';
   let subscriberId: number | null = null;
-  let campaignId: number | null = r.campaign && /^\d+$/.test(r.campaign) ? Number(r.campaign) : null;
+  // Only a verified delivery names the campaign in the store: a claim alone never counts against one.
+  let campaignId: number | null = null;
   const effect = EFFECT_OF[r.kind];
   if (effect !== 'none') {
-    const who = await resolve(trx, r);
-    if ('ignored' in who) action = who.ignored;
-    else {
+    const who = await attribute(trx, r, {
+      secret: settings.unsubscribeSecret,
+      trustedProvider: input.trusted === true,
+      legacyDays: settings.legacyDays ?? 30,
+      now: Date.now(),
+    });
+    if (!who.ok) {
+      action = who.why;
+      metrics.inboundRejected.inc({ reason: who.reason });
+    } else {
       subscriberId = who.subscriberId;
-      campaignId = who.campaignId ?? campaignId;
+      campaignId = who.campaignId;
       const detail = [r.status, r.diagnostic].filter(Boolean).join(' ').slice(0, 300) || r.kind;
       const base = {
         subscriberId: who.subscriberId,
@@ -169,7 +149,7 @@ async function act(
       } else if (effect === 'against-campaign') {
         action = `counted against the campaign (${r.reason ?? 'policy'}: the sender’s or the message’s problem, not the reader’s)`;
       } else {
-        const inARow = campaignId === null ? 1 : await softInARow(trx, who.subscriberId, campaignId);
+        const inARow = await softInARow(trx, who.subscriberId, who.campaignId);
         if (inARow >= settings.softBounceLimit) {
           const n = await closeEverywhere(trx, {
             ...base,

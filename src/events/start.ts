@@ -10,6 +10,7 @@ export function inboundSettings(cfg: Config): InboundSettings {
     unsubscribeSecret: cfg.unsubscribeSecret,
     softBounceLimit: cfg.inbound.softBounceLimit,
     keepDays: cfg.inbound.keepDays,
+    legacyDays: cfg.inbound.legacyDays,
   };
 }
 

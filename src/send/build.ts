@@ -1,9 +1,10 @@
+import { deliveryMac, mintMessageId, mintReturnPath } from '../_shared/delivery-ids.ts';
 import { unsubscribeLinks } from '../audience/list-unsubscribe.ts';
 import { webVersionUrl } from '../render/sample-readers.ts';
 import type { DeliveryToSend } from '../store/deliveries.ts';
 import type { CampaignContext } from './context.ts';
 import type { SendDeps } from './deps.ts';
-import { buildMessage, messageIdFor, type OutgoingMessage } from './message.ts';
+import { buildMessage, type OutgoingMessage } from './message.ts';
 
 /** Step 3: one reader's message, personalised from the compiled issue and built to bytes. */
 export function personaliseAndBuild(
@@ -29,8 +30,12 @@ export function personaliseAndBuild(
       browserUrl: webVersionUrl(settings.publicUrl, ctx.row.issue_slug),
     },
   );
+  // Stable per delivery (a resend after a crash carries the same Message-ID), unique across
+  // installations and database resets (the campaign's random key is in the MAC), unforgeable.
+  const mac = deliveryMac(settings.secret, ctx.row.id, d.id, ctx.row.message_key);
   return buildMessage({
-    messageId: messageIdFor(ctx.row.id, d.id, settings.messageDomain, ctx.row.message_key),
+    messageId: mintMessageId(ctx.row.id, d.id, mac, settings.messageDomain),
+    returnPath: mintReturnPath(ctx.row.id, d.id, mac, settings.bounceDomain),
     campaignId: String(ctx.row.id),
     subscriberId: String(d.subscriber_id),
     listName: ctx.listName,
@@ -39,6 +44,5 @@ export function personaliseAndBuild(
     content,
     unsubscribe: links,
     domain: settings.messageDomain,
-    bounceDomain: settings.bounceDomain,
   });
 }

@@ -15,22 +15,9 @@ export interface MessageParts {
   unsubscribe: UnsubscribeLinks;
   /** Domain for Message-ID and List-Id. */
   domain: string;
-  /** VERP return path domain: bounces come back to bounces+CAMPAIGN.SUBSCRIBER@bounceDomain. */
-  bounceDomain: string;
+  /** The envelope sender: the signed VERP address bounces come back to (src/_shared/delivery-ids.ts). */
+  returnPath: string;
   extraHeaders?: Record<string, string>;
-}
-
-/**
- * Stable per delivery, so a resend after a crash carries the same Message-ID (receivers may dedupe),
- * and unique across installations and database resets thanks to the campaign's random key.
- */
-export function messageIdFor(
-  campaignId: number,
-  deliveryId: number,
-  domain: string,
-  key: string | null,
-): string {
-  return `<numero.c${campaignId}.d${deliveryId}${key ? `.${key}` : ''}@${domain}>`;
 }
 
 /** A List-Id label (RFC 2919: dot-atom of letters, digits, hyphens) derived from any list name. */
@@ -48,10 +35,6 @@ export function listIdLabel(listName: string): string {
 /** The domain of a From header value (`Name <a@b.example>` → `b.example`), or null. */
 export function mailDomainOf(from: string): string | null {
   return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? null;
-}
-
-export function verpAddress(campaignId: string, subscriberId: string, bounceDomain: string): string {
-  return `bounces+${campaignId}.${subscriberId}@${bounceDomain}`;
 }
 
 export interface OutgoingMessage {
@@ -87,7 +70,7 @@ export function buildMessage(p: MessageParts): OutgoingMessage {
   return {
     messageId,
     envelope: {
-      from: verpAddress(p.campaignId, p.subscriberId, p.bounceDomain),
+      from: p.returnPath,
       to: asciiAddress(p.to.address),
     },
     raw: buildRaw({

@@ -60,7 +60,8 @@ export function buildTestMessage(t: Omit<TestSend, 'smtpUrl'>): { message: Outgo
     content: { ...content, subject: `[TEST] ${content.subject}` },
     unsubscribe: links,
     domain,
-    bounceDomain: s.bounceDomain ?? domain,
+    // A proof's bounces have no delivery to act on: a return path no reader's can be mistaken for.
+    returnPath: `bounces+test@${s.bounceDomain ?? domain}`,
     extraHeaders: { 'X-Numero-Test': 'yes' },
   });
   return { message, to: parsed.address };

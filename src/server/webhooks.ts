@@ -55,7 +55,13 @@ export function webhookRoutes(o: WebhookOptions): Hono {
     if (m.Type === 'UnsubscribeConfirmation') return c.text('ok');
     const r = await processInbound(
       o.store,
-      { raw: Buffer.from(body), source: 'ses', eventId: m.MessageId, reports: sesReports(m.Message) },
+      {
+        raw: Buffer.from(body),
+        source: 'ses',
+        eventId: m.MessageId,
+        reports: sesReports(m.Message),
+        trusted: true,
+      },
       o.settings,
     );
     o.log.info(
@@ -91,6 +97,7 @@ export function webhookRoutes(o: WebhookOptions): Hono {
       {
         raw: Buffer.from(JSON.stringify(body)),
         source: 'mailgun',
+        trusted: true,
         ...(id ? { eventId: id } : {}),
         reports: mailgunReports(event),
       },
@@ -120,6 +127,7 @@ export function webhookRoutes(o: WebhookOptions): Hono {
       {
         raw: Buffer.from(JSON.stringify(body)),
         source: 'postmark',
+        trusted: true,
         ...(id ? { eventId: `${body.RecordType ?? ''}:${id}` } : {}),
         reports: postmarkReports(body),
       },

@@ -26,6 +26,7 @@ const CAMPAIGN_COLUMNS = [
   'provider',
   'scheduled_at',
   'message_key',
+  'signed_ids',
   'created_at',
 ] as const;
 
@@ -73,7 +74,9 @@ export async function campaignProviders(db: Db): Promise<string[]> {
 
 export async function insertCampaign(
   db: Db,
-  c: Omit<CampaignRow, 'id' | 'created_at' | 'state_reason' | 'batches' | 'total'>,
+  c: Omit<CampaignRow, 'id' | 'created_at' | 'state_reason' | 'batches' | 'total' | 'signed_ids'> & {
+    signed_ids?: number;
+  },
 ): Promise<number> {
   const at = now();
   const row = await db

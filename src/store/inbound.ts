@@ -182,3 +182,49 @@ export async function bounceCounts(
     .execute();
   return rows.map((r) => ({ kind: r.kind, reports: Number(r.reports), readers: Number(r.readers) }));
 }
+
+/** A delivery with its reader's address and its campaign's key, as a report is checked against it. */
+export async function deliveryForReport(db: Db, deliveryId: number) {
+  return db
+    .selectFrom('deliveries as d')
+    .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+    .innerJoin('campaigns as c', 'c.id', 'd.campaign_id')
+    .select([
+      'd.id',
+      'd.campaign_id',
+      'd.subscriber_id',
+      'd.message_id',
+      'd.status',
+      's.email_normalized',
+      'c.message_key',
+      'c.signed_ids',
+      'c.created_at as campaign_created_at',
+    ])
+    .where('d.id', '=', deliveryId)
+    .executeTakeFirst();
+}
+
+/** The delivery of one campaign to one subscriber (the return path of old named the subscriber). */
+export async function deliveryOfSubscriber(db: Db, campaignId: number, subscriberId: number) {
+  const row = await db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('subscriber_id', '=', subscriberId)
+    .executeTakeFirst();
+  return row ? deliveryForReport(db, row.id) : undefined;
+}
+
+/** The latest delivery handed to the relay for this address since `sinceIso` (a provider's event names only the address). */
+export async function latestDeliveryTo(db: Db, emailNormalized: string, sinceIso: string) {
+  const row = await db
+    .selectFrom('deliveries as d')
+    .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
+    .select('d.id')
+    .where('s.email_normalized', '=', emailNormalized)
+    .where('d.status', 'in', ['sent', 'bounced'])
+    .where('d.sent_at', '>=', sinceIso)
+    .orderBy('d.id', 'desc')
+    .executeTakeFirst();
+  return row ? deliveryForReport(db, row.id) : undefined;
+}

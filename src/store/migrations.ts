@@ -184,6 +184,22 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '007_signed_delivery_ids': {
+      async up(db: Kysely<unknown>) {
+        // 1 for campaigns whose Message-IDs and return paths carry a per-delivery MAC
+        // (src/_shared/delivery-ids.ts); older campaigns keep 0 and their reports are matched strictly.
+        await db.schema
+          .alterTable('campaigns')
+          .addColumn('signed_ids', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        // A report names a delivery by id: find the reader's latest delivery for provider webhooks.
+        await db.schema
+          .createIndex('deliveries_subscriber_campaign')
+          .on('deliveries')
+          .columns(['subscriber_id', 'campaign_id'])
+          .execute();
+      },
+    },
   };
 }
 

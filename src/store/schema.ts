@@ -106,6 +106,8 @@ export interface CampaignsTable {
   scheduled_at: string | null;
   /** Random, per campaign, in every Message-ID (null for campaigns from before migration 004). */
   message_key: string | null;
+  /** 1 when its Message-IDs and return paths carry a per-delivery MAC (migration 007). */
+  signed_ids: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryMac, mintMessageId } from '../../src/_shared/delivery-ids.ts';
 import { createCampaign } from '../../src/campaign/create.ts';
 import { prepareIssue, requireReady } from '../../src/check/check.ts';
 import { loadContext } from '../../src/content/load.ts';
-import { messageIdFor } from '../../src/send/message.ts';
 import { createList, insertMemberships, insertSubscribers, suppress } from '../../src/store/audience.ts';
 import { insertCampaign } from '../../src/store/campaigns.ts';
 import { snapshotAudiencePage } from '../../src/store/deliveries.ts';
@@ -35,7 +35,7 @@ describe('a campaign’s Message-IDs', () => {
       });
       expect(c.id).toBe(1);
       expect(c.message_key).toMatch(/^[0-9a-f]{12}$/);
-      ids.push(messageIdFor(c.id, 1, 'x.example', c.message_key));
+      ids.push(mintMessageId(c.id, 1, deliveryMac('s'.repeat(40), c.id, 1, c.message_key), 'x.example'));
     }
     expect(ids[0]).not.toBe(ids[1]);
   });

@@ -6,7 +6,7 @@ import { processInbound } from '../../src/events/pipeline.ts';
 import { suppressedAmong } from '../../src/store/audience.ts';
 import { deliveryCounts } from '../../src/store/deliveries.ts';
 import { numero } from '../helpers/cli.ts';
-import { createHarness, type Harness, ISSUE } from '../helpers/send-harness.ts';
+import { createHarness, type Harness, ISSUE, SECRET } from '../helpers/send-harness.ts';
 
 /**
  * The failure policy end to end, on a real SMTP relay that refuses the sender in the three ways
@@ -225,7 +225,7 @@ describe('one effect whatever the door', () => {
     const r = await processInbound(
       h.store,
       { raw: Buffer.from(dsn), source: 'smtp' },
-      { softBounceLimit: 3, keepDays: 30 },
+      { unsubscribeSecret: SECRET, softBounceLimit: 3, keepDays: 30 },
     );
     expect(r.reports[0]?.kind).toBe('hard');
     const state = async (id: number) =>

@@ -5,6 +5,7 @@ import { pollMailboxOnce } from '../../src/events/imap-poller.ts';
 import { createList, insertMemberships, insertSubscribers, membership } from '../../src/store/audience.ts';
 import { dsn } from '../helpers/bounces.ts';
 import { DOVECOT_PASSWORD, type Dovecot, startDovecot } from '../helpers/dovecot.ts';
+import { LEDGER_SECRET, sentCampaign } from '../helpers/ledger.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
 
 let t: TestStore | undefined;
@@ -52,14 +53,16 @@ describe('the IMAP bounce mailbox (a real Dovecot)', () => {
       logger: false,
     });
     await client.connect();
-    await client.append('INBOX', hardBounce(`bounces+7.${a.id}@bounce.example`, 'l1@example.org'));
-    await client.append('INBOX', hardBounce(`bounces+7.${b.id}@bounce.example`, 'l2@example.org'));
+    const sent = await sentCampaign(store, { listId: list.id, subscriberIds: [a.id, b.id, c.id] });
+    const rp = (id: number) => sent.deliveries.find((d) => d.subscriberId === id)?.returnPath ?? '';
+    await client.append('INBOX', hardBounce(rp(a.id), 'l1@example.org'));
+    await client.append('INBOX', hardBounce(rp(b.id), 'l2@example.org'));
     await client.append(
       'INBOX',
-      `From: l3@example.org\r\nTo: bounces+7.${c.id}@bounce.example\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n`,
+      `From: l3@example.org\r\nTo: ${rp(c.id)}\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nAway.\r\n`,
     );
 
-    const settings = { unsubscribeSecret: undefined, softBounceLimit: 3, keepDays: 30 };
+    const settings = { unsubscribeSecret: LEDGER_SECRET, softBounceLimit: 3, keepDays: 30 };
     const log = createLogger('imap-test', 'silent');
     const o = { url, doneMailbox: 'numero-processed', store, settings, log };
     const [one, two] = await Promise.all([pollMailboxOnce(o), pollMailboxOnce(o)]);

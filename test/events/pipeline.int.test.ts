@@ -163,7 +163,7 @@ describe.each(BACKENDS)('the inbound pipeline on %s', (backend) => {
     });
     const r = await processInbound(t.store, { raw: forged, source: 'test' }, SETTINGS);
     expect(r.reports[0]?.action).toMatch(
-      /^ignored: reports lecteur3@example.org, but the return path names another reader/,
+      /^unattributed: reports lecteur3@example\.org, but delivery \d+ went to another reader/,
     );
     for (const s of subs) expect(await membership(t.store.db, list.id, s.id)).toBe('active');
     expect(

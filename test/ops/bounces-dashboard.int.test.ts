@@ -85,9 +85,8 @@ describe('what came back, on the dashboard (real worker, SMTP server, Chromium)'
     await expect
       .poll(() => page.locator('[data-cell="reason"]').textContent(), POLL)
       .toMatch(/refused the sender/);
-    await expect
-      .poll(() => page.locator('#returned tr[data-kind="hard"] td').nth(1).textContent(), POLL)
-      .toBe('1');
+    // The report that named no delivery is not this campaign's: it waits on /ops/bounces.
+    expect(await page.locator('#returned').count()).toBe(0);
     await expect
       .poll(() => page.locator('#marked-bounced tr[data-code="5.1.8"] td').nth(1).textContent(), POLL)
       .toBe('2');

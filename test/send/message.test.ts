@@ -1,13 +1,21 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { parseMailbox } from '../../src/_shared/address.ts';
+import {
+  deliveryMac,
+  mintMessageId,
+  mintReturnPath,
+  readMessageId,
+  readReturnPath,
+  verifyClaim,
+} from '../../src/_shared/delivery-ids.ts';
 import { unsubscribeLinks } from '../../src/audience/list-unsubscribe.ts';
 import { loadConfig } from '../../src/config.ts';
-import { buildMessage, listIdLabel, messageIdFor } from '../../src/send/message.ts';
+import { buildMessage, listIdLabel } from '../../src/send/message.ts';
 import { encodeContent } from '../../src/send/prepared.ts';
 
 const parts = (from: string, listName: string) => ({
-  messageId: messageIdFor(3, 42, 'x.example', '0a1b2c3d4e5f'),
+  messageId: mintMessageId(3, 42, deliveryMac('s'.repeat(40), 3, 42, '0a1b2c3d4e5f'), 'x.example'),
   campaignId: '3',
   subscriberId: '7',
   listName,
@@ -19,7 +27,7 @@ const parts = (from: string, listName: string) => ({
     { secret: 's'.repeat(40), publicUrl: 'https://lettre.x.example', mailtoDomain: null },
   ),
   domain: 'x.example',
-  bounceDomain: 'x.example',
+  returnPath: mintReturnPath(3, 42, deliveryMac('s'.repeat(40), 3, 42, '0a1b2c3d4e5f'), 'x.example'),
 });
 
 describe('message headers that mailbox providers parse', () => {
@@ -48,10 +56,34 @@ describe('message headers that mailbox providers parse', () => {
     );
   });
 
-  it('Message-IDs carry the campaign’s random key: stable per delivery, different across installations', () => {
-    expect(messageIdFor(1, 1, 'x.example', 'aaaaaaaaaaaa')).toBe('<numero.c1.d1.aaaaaaaaaaaa@x.example>');
-    expect(messageIdFor(1, 1, 'x.example', 'aaaaaaaaaaaa')).not.toBe(
-      messageIdFor(1, 1, 'x.example', 'bbbbbbbbbbbb'),
-    );
+  it('Message-IDs and return paths carry a per-delivery MAC: stable per delivery, different across installations, unforgeable from another copy', () => {
+    const secret = 's'.repeat(40);
+    const mac = deliveryMac(secret, 1, 1, 'aaaaaaaaaaaa');
+    expect(mac).toMatch(/^[a-z2-7]{16}$/);
+    expect(mintMessageId(1, 1, mac, 'x.example')).toBe(`<numero.c1.d1.${mac}@x.example>`);
+    expect(deliveryMac(secret, 1, 1, 'aaaaaaaaaaaa')).toBe(mac); // stable across retries
+    expect(deliveryMac(secret, 1, 1, 'bbbbbbbbbbbb')).not.toBe(mac); // another database
+    expect(deliveryMac('t'.repeat(40), 1, 1, 'aaaaaaaaaaaa')).not.toBe(mac); // another installation
+    expect(deliveryMac(secret, 1, 2, 'aaaaaaaaaaaa')).not.toBe(mac); // the next reader's
+    const verp = mintReturnPath(123456789012, 123456789012, mac, 'bounces.x.example');
+    expect(verp.split('@')[0]?.length).toBeLessThanOrEqual(64);
+    expect(readReturnPath(verp)).toEqual({
+      signed: { campaignId: 123456789012, deliveryId: 123456789012, mac },
+    });
+    expect(readReturnPath(verp.toUpperCase())).toEqual(readReturnPath(verp)); // a local part lower-cased or not
+    expect(readMessageId(mintMessageId(1, 1, mac, 'x.example'))).toEqual({
+      signed: { campaignId: 1, deliveryId: 1, mac },
+    });
+    expect(verifyClaim(secret, { campaignId: 1, deliveryId: 1, mac }, 'aaaaaaaaaaaa')).toBe(true);
+    expect(verifyClaim(secret, { campaignId: 1, deliveryId: 2, mac }, 'aaaaaaaaaaaa')).toBe(false);
+    // The formats of old are read as legacy claims, to be matched strictly.
+    expect(readReturnPath('bounces+12.345@b.example')).toEqual({
+      legacy: { campaignId: 12, subscriberId: 345 },
+    });
+    expect(readMessageId('<numero.c12.d9876.k3yk3y@lettre.example>')).toEqual({
+      legacy: { campaignId: 12, deliveryId: 9876, messageId: '<numero.c12.d9876.k3yk3y@lettre.example>' },
+    });
+    expect(readReturnPath('unsubscribe+abc@b.example')).toBeNull();
+    expect(readReturnPath('bounces+999999999999999.1@b.example')).toBeNull();
   });
 });

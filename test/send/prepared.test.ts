@@ -58,7 +58,7 @@ async function received(content: ReturnType<PreparedIssue['fill']>) {
       { secret: 's'.repeat(40), publicUrl: 'https://lettre.example.org', mailtoDomain: null },
     ),
     domain: 'example.org',
-    bounceDomain: 'example.org',
+    returnPath: 'bounces+1.1.abcdefghijklmnop@example.org',
   });
   const m = await simpleParser(raw);
   // The parts as their bytes decode (libqp, not mailparser's text, which also reflows format=flowed).

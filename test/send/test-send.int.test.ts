@@ -50,7 +50,7 @@ describe('a test send from the preview is built like a real send', () => {
     if (!m) throw new Error('no message');
     const raw = m.raw.toString();
     expect(m.envelope.to).toEqual(['editrice@example.be']);
-    expect(m.envelope.from).toBe('bounces+test.0@bruxelles-korner.example');
+    expect(m.envelope.from).toBe('bounces+test@bruxelles-korner.example');
     expect(m.parsed.subject).toMatch(/^\[TEST\] Numéro 37/);
     expect(m.parsed.html).toContain('Bonjour Aigerim,');
     expect(m.parsed.messageId).toBe(result.messageId);

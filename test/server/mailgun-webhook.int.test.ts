@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Listening } from '../../src/server/listen.ts';
 import { startServe } from '../../src/server/serve.ts';
 import { createList, insertMemberships, insertSubscribers, membership } from '../../src/store/audience.ts';
+import { sentCampaign } from '../helpers/ledger.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
 
 let t: TestStore | undefined;
@@ -66,6 +67,7 @@ describe('the Mailgun webhook on numero serve', () => {
       store.db,
       subs.map((s) => ({ list_id: list.id, subscriber_id: s.id, status: 'active' as const, source: 'test' })),
     );
+    await sentCampaign(store, { listId: list.id, subscriberIds: subs.map((s) => s.id) });
     const status = async (email: string) =>
       membership(store.db, list.id, subs[emails.indexOf(email)]?.id ?? 0);
     server = await startServe({

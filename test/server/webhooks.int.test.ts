@@ -16,6 +16,7 @@ import {
   suppressedAmong,
 } from '../../src/store/audience.ts';
 import { selfSignedCert } from '../helpers/certs.ts';
+import { sentCampaign } from '../helpers/ledger.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
 
 let t: TestStore | undefined;
@@ -66,6 +67,8 @@ describe('provider webhooks on numero serve: SES through SNS, and Postmark', () 
       store.db,
       subs.map((s) => ({ list_id: list.id, subscriber_id: s.id, status: 'active' as const, source: 'test' })),
     );
+    // They were sent a numéro: the provider's events are matched to those deliveries.
+    await sentCampaign(store, { listId: list.id, subscriberIds: subs.map((s) => s.id) });
     const fetched: string[] = [];
     server = await startServe({
       config: loadConfig({

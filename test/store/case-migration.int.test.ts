@@ -96,6 +96,8 @@ describe.each(BACKENDS)(
       // The store as numero left it before migration 005 (and what came after: 006 and on).
       await sql`drop table if exists bounce_reports`.execute(db);
       await sql`drop table if exists inbound_messages`.execute(db);
+      await sql`drop index if exists deliveries_subscriber_campaign`.execute(db);
+      await sql`alter table campaigns drop column signed_ids`.execute(db);
       await sql`delete from kysely_migration where name >= '005'`.execute(db);
 
       // Opening the store (as the next numero process would) runs the migration again.
