@@ -23,7 +23,11 @@ export function checkBounds(source: string, file: string): Diagnostic[] {
     out.push({ severity: 'error', file, line, field, message });
   const bytes = Buffer.byteLength(source, 'utf8');
   if (bytes > ISSUE_LIMITS.bytes) {
-    error(1, 'size', `the issue is ${(bytes / 1048576).toFixed(1)} MB: at most ${ISSUE_LIMITS.bytes / 1048576} MB`);
+    error(
+      1,
+      'size',
+      `the issue is ${(bytes / 1048576).toFixed(1)} MB: at most ${ISSUE_LIMITS.bytes / 1048576} MB`,
+    );
     return out;
   }
   let lineNo = 0;
@@ -51,7 +55,11 @@ export function checkBounds(source: string, file: string): Diagnostic[] {
     if (opening) fence = opening.slice(0, 3);
     const depth = nesting(source, start, end);
     if (depth > ISSUE_LIMITS.depth) {
-      error(lineNo, 'nesting', `lists or quotes nested ${depth} levels deep on line ${lineNo}: at most ${ISSUE_LIMITS.depth}`);
+      error(
+        lineNo,
+        'nesting',
+        `lists or quotes nested ${depth} levels deep on line ${lineNo}: at most ${ISSUE_LIMITS.depth}`,
+      );
       return out;
     }
     let blank = true;

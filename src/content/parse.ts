@@ -54,7 +54,11 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
     tree = markdown.parse(source) as Root;
   } catch (e) {
     // Within the bounds no input should get here; if one does, the author still gets a line, not a stack.
-    error(1, 'markdown', `the Markdown could not be read (${(e as Error).message.slice(0, 120)}); simplify its nesting`);
+    error(
+      1,
+      'markdown',
+      `the Markdown could not be read (${(e as Error).message.slice(0, 120)}); simplify its nesting`,
+    );
     return { issue: null, diagnostics };
   }
   const first = tree.children[0];

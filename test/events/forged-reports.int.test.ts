@@ -209,7 +209,7 @@ describe('reports nobody but the reader’s own mail server could send (real SMT
     }>;
     // One single-address hard bounce per kind of mail server.
     const files = expected.filter(
-      (e, i, all) => e.kind === 'hard' && e.recipient && all.filter((x) => x.file === e.file).length === 1,
+      (e, _i, all) => e.kind === 'hard' && e.recipient && all.filter((x) => x.file === e.file).length === 1,
     );
     const perFamily = new Map<string, (typeof files)[number]>();
     for (const e of files) {
