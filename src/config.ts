@@ -102,6 +102,10 @@ const EnvSchema = z.object({
     .min(1024)
     .default(5 * 1024 * 1024),
   INBOUND_MAX_CLIENTS: z.coerce.number().int().min(1).default(20),
+  /** Connections one client address may hold at once on the inbound listener. */
+  INBOUND_MAX_PER_CLIENT: z.coerce.number().int().min(1).default(3),
+  /** The longest an inbound SMTP session may last, idle or not (NOOPs do not extend it). */
+  INBOUND_SESSION_MS: z.coerce.number().int().min(1000).default(120_000),
   /** PEM files: with both, the listener offers STARTTLS. */
   INBOUND_TLS_KEY: z.string().min(1).optional(),
   INBOUND_TLS_CERT: z.string().min(1).optional(),
@@ -161,11 +165,15 @@ export interface InboundConfig {
     host: string;
     maxBytes: number;
     maxClients: number;
+    maxPerClient: number;
+    sessionMs: number;
     tls: { key: string; cert: string } | null;
   } | null;
   imap: { url: string; intervalMs: number; doneMailbox: string } | null;
   /** Domains whose bounces+… and unsubscribe+… addresses numero receives. */
   domains: readonly string[];
+  /** INBOUND_MAX_BYTES: the largest message taken in, by SMTP or from the IMAP mailbox. */
+  maxBytes: number;
   softBounceLimit: number;
   keepDays: number;
   legacyDays: number;
@@ -258,6 +266,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               host: e.INBOUND_SMTP_HOST,
               maxBytes: e.INBOUND_MAX_BYTES,
               maxClients: e.INBOUND_MAX_CLIENTS,
+              maxPerClient: e.INBOUND_MAX_PER_CLIENT,
+              sessionMs: e.INBOUND_SESSION_MS,
               tls:
                 e.INBOUND_TLS_KEY && e.INBOUND_TLS_CERT
                   ? { key: e.INBOUND_TLS_KEY, cert: e.INBOUND_TLS_CERT }
@@ -277,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             .map((d) => d.toLowerCase()),
         ),
       ],
+      maxBytes: e.INBOUND_MAX_BYTES,
       softBounceLimit: e.SOFT_BOUNCE_LIMIT,
       keepDays: e.BOUNCE_KEEP_DAYS,
       legacyDays: e.BOUNCE_LEGACY_DAYS,

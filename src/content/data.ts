@@ -41,7 +41,14 @@ export const ArticleSchema = z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
       .optional(),
-    url: z.url({ protocol: /^https?$/, error: 'expected an absolute https:// (or http://) URL' }).optional(),
+    // A URL is data too: no braces, written or percent-encoded (the renderer would turn %7B%7B back into {{).
+    url: z
+      .url({ protocol: /^https?$/, error: 'expected an absolute https:// (or http://) URL' })
+      .refine(
+        (v) => !/[{}]|%7[bd]/i.test(v),
+        'merge fields ({{…}}) and braces are not allowed in a URL of this file: it is data, not a template',
+      )
+      .optional(),
   })
   .strict();
 export type Article = z.infer<typeof ArticleSchema>;

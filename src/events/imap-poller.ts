@@ -42,6 +42,8 @@ export interface PollOptions {
   log: Logger;
   /** At most this many messages per round. */
   batch?: number;
+  /** INBOUND_MAX_BYTES: a larger message is moved to the done mailbox unread (and logged). */
+  maxBytes?: number;
 }
 
 export interface PollResult {
@@ -49,6 +51,8 @@ export interface PollResult {
   handled: number;
   duplicates: number;
   left: number;
+  /** Messages over INBOUND_MAX_BYTES, moved aside unread. */
+  tooBig?: number;
 }
 
 export async function pollMailboxOnce(o: PollOptions): Promise<PollResult> {
@@ -69,20 +73,32 @@ export async function pollMailboxOnce(o: PollOptions): Promise<PollResult> {
     await client.mailboxCreate(o.doneMailbox).catch(() => {}); // already there
     const lock = await client.getMailboxLock(t.mailbox);
     try {
-      const messages = (await client.fetchAll('1:*', { uid: true, source: true })).slice(0, o.batch ?? 200);
+      // Sizes first: a message over the bound is never downloaded, one by one the rest.
+      const listed = (await client.fetchAll('1:*', { uid: true, size: true })).slice(0, o.batch ?? 200);
       const done: number[] = [];
-      for (const m of messages) {
-        if (!m.source) continue;
+      const maxBytes = o.maxBytes ?? 10 * 1024 * 1024;
+      for (const m of listed) {
+        if ((m.size ?? 0) > maxBytes) {
+          result.tooBig = (result.tooBig ?? 0) + 1;
+          o.log.warn(
+            { uid: m.uid, size: m.size, maxBytes },
+            'imap message over INBOUND_MAX_BYTES: moved aside unread',
+          );
+          done.push(m.uid);
+          continue;
+        }
+        const full = await client.fetchOne(String(m.uid), { uid: true, source: true }, { uid: true });
+        if (!full || !full.source) continue;
         result.read++;
         try {
-          const r = await processInbound(o.store, { raw: m.source, source: 'imap' }, o.settings);
+          const r = await processInbound(o.store, { raw: full.source, source: 'imap' }, o.settings);
           if (r.duplicate) result.duplicates++;
           else result.handled++;
-          done.push(m.uid);
+          done.push(full.uid);
         } catch (e) {
           result.left++;
           o.log.warn(
-            { err: (e as Error).message, uid: m.uid },
+            { err: (e as Error).message, uid: full.uid },
             'imap message not handled: left in the mailbox for the next round',
           );
         }

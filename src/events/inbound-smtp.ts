@@ -28,6 +28,10 @@ export interface InboundSmtpOptions {
   domains: readonly string[];
   maxBytes: number;
   maxClients: number;
+  /** Connections one client address may hold at once (a few idle ones never keep the others out). */
+  maxPerClient?: number;
+  /** The longest a session may last, whatever it does; NOOPs past NOOP_LIMIT end it sooner. */
+  sessionMs?: number;
   tls: { key: string; cert: string } | null;
   log: Logger;
 }
@@ -39,6 +43,17 @@ export interface InboundSmtp {
 
 const UNSUBSCRIBE_LOCAL = /^unsubscribe\+[a-z0-9.]{1,100}$/;
 const MAX_RECIPIENTS = 50;
+/** NOOPs one session may send: a mail server needs one or two, a squatter many. */
+export const NOOP_LIMIT = 10;
+
+/** What numero touches of smtp-server's connection object (not in its types). */
+interface Conn {
+  id: string;
+  remoteAddress: string;
+  send(code: number, text: string): void;
+  close(): void;
+  handler_NOOP(command: unknown, cb: () => void): void;
+}
 
 /** Whether numero receives mail for this address. */
 export function acceptsRecipient(address: string, domains: readonly string[]): boolean {
@@ -61,6 +76,7 @@ export async function startInboundSmtp(o: InboundSmtpOptions): Promise<InboundSm
       'the inbound listener needs BOUNCE_DOMAIN (or UNSUBSCRIBE_MAILTO_DOMAIN): the domain it receives mail for',
     );
   }
+  const lifetimes = new Map<string, NodeJS.Timeout>();
   const server = new SMTPServer({
     name: o.domains[0],
     banner: 'numero inbound: bounces and unsubscribe requests only',
@@ -72,6 +88,36 @@ export async function startInboundSmtp(o: InboundSmtpOptions): Promise<InboundSm
     logger: false,
     socketTimeout: 60_000,
     closeTimeout: 5_000,
+    onConnect(session: SMTPServerSession, cb: Callback) {
+      const all = [...(server as unknown as { connections: Set<Conn> }).connections];
+      const mine = all.filter((c) => c.remoteAddress === session.remoteAddress);
+      if (mine.length > (o.maxPerClient ?? 3))
+        return cb(
+          smtpError(421, `4.7.0 Too many connections from ${session.remoteAddress}, try again later`),
+        );
+      const conn = all.find((c) => c.id === session.id);
+      if (conn) {
+        const timer = setTimeout(() => {
+          conn.send(421, '4.4.2 Session too long, closing');
+          conn.close();
+        }, o.sessionMs ?? 120_000);
+        timer.unref();
+        lifetimes.set(session.id, timer);
+        let noops = 0;
+        conn.handler_NOOP = (_command, done) => {
+          if (++noops > NOOP_LIMIT) {
+            conn.send(421, '4.7.0 Too many NOOPs, closing');
+            conn.close();
+          } else conn.send(250, 'OK');
+          done();
+        };
+      }
+      cb();
+    },
+    onClose(session: SMTPServerSession) {
+      clearTimeout(lifetimes.get(session.id));
+      lifetimes.delete(session.id);
+    },
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: Callback) {
       if (session.envelope.rcptTo.length >= MAX_RECIPIENTS)
         return cb(smtpError(452, '4.5.3 Too many recipients'));
@@ -126,6 +172,10 @@ export async function startInboundSmtp(o: InboundSmtpOptions): Promise<InboundSm
   o.log.info({ host: o.host, port, domains: o.domains, starttls: !!o.tls }, 'inbound SMTP listening');
   return {
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of lifetimes.values()) clearTimeout(t);
+        server.close(() => resolve());
+      }),
   };
 }

@@ -50,12 +50,15 @@ function sesIds(mail: SesMail | undefined): Pick<BounceReport, 'campaign' | 'sub
 
 /** An SES notification (the SNS Message): Bounce, Complaint; anything else is news. */
 export function sesReports(message: string): BounceReport[] {
-  let n: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    n = JSON.parse(message) as Record<string, unknown>;
+    parsed = JSON.parse(message);
   } catch {
     return [{ ...none, kind: 'unknown', recipient: null }];
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    return [{ ...none, kind: 'unknown', recipient: null }];
+  const n = parsed as Record<string, unknown>;
   const type = String(n.notificationType ?? n.eventType ?? '');
   const ids = sesIds(n.mail as SesMail | undefined);
   if (type === 'Bounce') {
@@ -66,24 +69,26 @@ export function sesReports(message: string): BounceReport[] {
     };
     const sub = b.bounceSubType ?? '';
     const content = ['MessageTooLarge', 'ContentRejected', 'AttachmentRejected'].includes(sub);
-    return (b.bouncedRecipients ?? []).map((r) => {
-      const status = r.status && /^[245]\.\d{1,3}\.\d{1,3}$/.test(r.status) ? r.status : null;
-      const verdict: Pick<BounceReport, 'kind'> & Partial<BounceReport> = content
-        ? { kind: 'policy', reason: 'contenterror', fault: 'message' }
-        : b.bounceType === 'Permanent'
-          ? sub === 'Suppressed' || sub === 'OnAccountSuppressionList'
-            ? { kind: 'hard', reason: 'userunknown', fault: 'recipient' }
-            : permanent(String(r.diagnosticCode ?? ''), status)
-          : { kind: 'soft' };
-      return {
-        ...none,
-        ...ids,
-        ...verdict,
-        recipient: typeof r.emailAddress === 'string' ? r.emailAddress.toLowerCase().slice(0, 320) : null,
-        status,
-        diagnostic: `SES ${b.bounceType}/${sub}${r.diagnosticCode ? `: ${String(r.diagnosticCode).slice(0, 300)}` : ''}`,
-      };
-    });
+    return (Array.isArray(b.bouncedRecipients) ? b.bouncedRecipients : [])
+      .filter((r) => r && typeof r === 'object')
+      .map((r) => {
+        const status = r.status && /^[245]\.\d{1,3}\.\d{1,3}$/.test(r.status) ? r.status : null;
+        const verdict: Pick<BounceReport, 'kind'> & Partial<BounceReport> = content
+          ? { kind: 'policy', reason: 'contenterror', fault: 'message' }
+          : b.bounceType === 'Permanent'
+            ? sub === 'Suppressed' || sub === 'OnAccountSuppressionList'
+              ? { kind: 'hard', reason: 'userunknown', fault: 'recipient' }
+              : permanent(String(r.diagnosticCode ?? ''), status)
+            : { kind: 'soft' };
+        return {
+          ...none,
+          ...ids,
+          ...verdict,
+          recipient: typeof r.emailAddress === 'string' ? r.emailAddress.toLowerCase().slice(0, 320) : null,
+          status,
+          diagnostic: `SES ${b.bounceType}/${sub}${r.diagnosticCode ? `: ${String(r.diagnosticCode).slice(0, 300)}` : ''}`,
+        };
+      });
   }
   if (type === 'Complaint') {
     const c = (n.complaint ?? {}) as {
@@ -91,13 +96,15 @@ export function sesReports(message: string): BounceReport[] {
       complaintFeedbackType?: string;
     };
     const kind: BounceKind = c.complaintFeedbackType === 'not-spam' ? 'unknown' : 'complaint';
-    return (c.complainedRecipients ?? []).map((r) => ({
-      ...none,
-      ...ids,
-      kind,
-      recipient: r.emailAddress ? r.emailAddress.toLowerCase() : null,
-      diagnostic: `SES complaint${c.complaintFeedbackType ? `: ${c.complaintFeedbackType}` : ''}`,
-    }));
+    return (Array.isArray(c.complainedRecipients) ? c.complainedRecipients : [])
+      .filter((r) => r && typeof r === 'object')
+      .map((r) => ({
+        ...none,
+        ...ids,
+        kind,
+        recipient: r.emailAddress ? r.emailAddress.toLowerCase() : null,
+        diagnostic: `SES complaint${c.complaintFeedbackType ? `: ${c.complaintFeedbackType}` : ''}`,
+      }));
   }
   return [{ ...none, ...ids, kind: 'unknown', recipient: null, diagnostic: `SES ${type || 'notification'}` }];
 }
@@ -176,7 +183,8 @@ export function postmarkReports(body: Record<string, unknown>): BounceReport[] {
   return [
     {
       ...none,
-      kind: POSTMARK[type] ?? 'unknown',
+      // Own keys only: a Type of "__proto__" or "constructor" is not a kind.
+      kind: Object.hasOwn(POSTMARK, type) ? (POSTMARK[type] as BounceKind) : 'unknown',
       recipient: email,
       diagnostic: `Postmark ${type}${typeof body.Details === 'string' ? `: ${body.Details.slice(0, 200)}` : ''}`,
       campaign: typeof meta.campaign === 'string' ? meta.campaign : null,

@@ -35,6 +35,7 @@ export async function startInbound(
         url: cfg.inbound.imap.url,
         doneMailbox: cfg.inbound.imap.doneMailbox,
         intervalMs: cfg.inbound.imap.intervalMs,
+        maxBytes: cfg.inbound.maxBytes,
       })
     : null;
   if (imap && cfg.inbound.imap)

@@ -112,7 +112,8 @@ export function buildView(issue: Issue, options: ViewOptions): IssueView {
           items: issue.related.map((a) => ({
             headline: a.headline,
             teaser: a.teaser,
-            url: a.url ?? null,
+            // Data, never a template: braces stay encoded in lower case, which no merge-field pass reads.
+            url: a.url ? a.url.replace(/[{}]/g, (ch) => (ch === '{' ? '%7b' : '%7d')) : null,
             dateLabel: a.date ? formatDate(a.date, meta.lang) : null,
           })),
         }

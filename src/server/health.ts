@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Store } from '../store/db.ts';
@@ -58,8 +58,15 @@ export function redisProbe(url: string): Probe & { close(): void } {
   };
 }
 
-/** `/healthz`: the process answers. `/readyz`: every probe answers, else 503 naming what does not. */
-export function healthRoutes(probes: readonly Probe[]): Hono {
+/**
+ * `/healthz`: the process answers. `/readyz`: every probe answers, else 503 naming what does not.
+ * Why a probe failed (an error that may name the database's address) is shown to operators only:
+ * `isOperator` says who is one (serve: the ops token); without it, nobody sees the errors.
+ */
+export function healthRoutes(
+  probes: readonly Probe[],
+  isOperator: (c: Context) => boolean = () => false,
+): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/readyz', async (c) => {
@@ -74,7 +81,8 @@ export function healthRoutes(probes: readonly Probe[]): Hono {
       }),
     );
     const ok = results.every((r) => r.ok);
-    return c.json({ ready: ok, checks: results }, ok ? 200 : 503, { 'Cache-Control': 'no-store' });
+    const checks = isOperator(c) ? results : results.map(({ name, ok }) => ({ name, ok }));
+    return c.json({ ready: ok, checks }, ok ? 200 : 503, { 'Cache-Control': 'no-store' });
   });
   return app;
 }

@@ -56,6 +56,7 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
     hostnames: [publicHost, o.host],
     queue,
     queues: board?.app ?? null,
+    trustedProxies: cfg.trustedProxies,
   });
 
   const app = new Hono();
@@ -64,7 +65,10 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
     return c.text('500 Internal error (logged)', 500);
   });
   app.route('/', ops.app);
-  app.route('/', healthRoutes(probes));
+  app.route(
+    '/',
+    healthRoutes(probes, (c) => ops.authority.identify(c) !== null),
+  );
   app.use('/metrics', hostGuard([publicHost, o.host]));
   app.route(
     '/',

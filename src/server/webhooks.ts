@@ -115,12 +115,16 @@ export function webhookRoutes(o: WebhookOptions): Hono {
       o.log.warn('webhook.postmark refused: bad credentials');
       return c.text('403 Bad credentials', 403);
     }
-    let body: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      body = (await c.req.json()) as Record<string, unknown>;
+      parsed = await c.req.json();
     } catch {
       return c.text('400 Not JSON', 400);
     }
+    // Any JSON is not an event: null, a list, a string are 400, never a 500.
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      return c.text('400 Not a Postmark event', 400);
+    const body = parsed as Record<string, unknown>;
     const id = String(body.ID ?? body.MessageID ?? '');
     const r = await processInbound(
       o.store,

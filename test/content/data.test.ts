@@ -28,6 +28,20 @@ describe('newsletter.yml and articles.yml are data, never templates', () => {
     );
     expect(() => loadArticles(dir)).toThrow(
       /articles\.yml:4: \[0\]\.url: expected an absolute https:\/\/ \(or http:\/\/\) URL/,
-    );
+    ); // The url: field is data too, written with braces or percent-encoded (a reader named
+    // `x" autofocus onfocus="…"` once ran script through one).
+    for (const url of [
+      'https://x.example/?q={{firstName}}',
+      'https://x.example/%7B%7Bname%7D%7D',
+      'https://x.example/{{{name}}}',
+    ]) {
+      fs.writeFileSync(
+        path.join(dir, 'articles.yml'),
+        `- id: a\n  headline: Titre\n  teaser: T\n  url: "${url}"\n`,
+      );
+      expect(() => loadArticles(dir)).toThrow(
+        /articles\.yml:4: \[0\]\.url: merge fields \(\{\{…\}\}\) and braces are not allowed/,
+      );
+    }
   });
 });

@@ -273,15 +273,19 @@ describe('the polled bounce mailbox (a real Dovecot)', () => {
       'INBOX',
       dsn({ rcpt: w.d(3).email, status: '5.1.1', diag: '550 5.1.1 unknown', to: w.d(3).returnPath }),
     );
+    // 20 MB once sat in the store from one message: now anything over INBOUND_MAX_BYTES is left unread.
+    await client.append('INBOX', `Subject: big\r\n\r\n${'x'.repeat(300_000)}\r\n`);
     await client.logout();
     const r = await pollMailboxOnce({
+      maxBytes: 100_000,
       url: dovecot.url('bounces'),
       doneMailbox: 'numero-processed',
       store: w.store,
       settings: SETTINGS,
       log: createLogger('imap-forged', 'silent'),
     });
-    expect(r.handled).toBe(3);
+    expect(r).toMatchObject({ handled: 3, tooBig: 1, left: 0 });
+    expect((await w.store.db.selectFrom('inbound_messages').select('id').execute()).length).toBe(3);
     expect(await membership(w.store.db, w.list.id, w.d(1).subscriberId)).toBe('active');
     expect(await membership(w.store.db, w.list.id, w.d(2).subscriberId)).toBe('active');
     expect(await membership(w.store.db, w.list.id, w.d(3).subscriberId)).toBe('bounced');

@@ -168,3 +168,52 @@ describe('the Mailgun webhook on numero serve', () => {
     expect(r.status).toBe(404);
   });
 });
+
+describe('provider webhook bodies of any JSON type', () => {
+  it('are answered 400 (Postmark) or changed nothing (SES), never 500', async () => {
+    const { postmarkReports, sesReports } = await import('../../src/events/providers.ts');
+    for (const m of [
+      'null',
+      '[]',
+      '"x"',
+      '1',
+      '{"notificationType":"Bounce","bounce":{"bouncedRecipients":[null,1,"x"]}}',
+    ])
+      expect(sesReports(m).every((r) => r.kind === 'unknown' || r.recipient === null)).toBe(true);
+    expect(postmarkReports({ Type: '__proto__' })[0]?.kind).toBe('unknown');
+    expect(postmarkReports({ Type: 'constructor' })[0]?.kind).toBe('unknown');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-postmark-'));
+    t = await freshStore('sqlite');
+    server = await startServe({
+      config: loadConfig({
+        NUMERO_DATA_DIR: dir,
+        UNSUBSCRIBE_SECRET: 's'.repeat(40),
+        POSTMARK_WEBHOOK_USER: 'postmark',
+        POSTMARK_WEBHOOK_PASSWORD: 'p'.repeat(24),
+        LOG_LEVEL: 'silent',
+      }),
+      store: t.store,
+      secret: 's'.repeat(40),
+      redis: { error: 'not needed here' },
+      port: 0,
+      host: '127.0.0.1',
+      log: createLogger('postmark-test', 'silent'),
+    });
+    const auth = `Basic ${Buffer.from(`postmark:${'p'.repeat(24)}`).toString('base64')}`;
+    for (const body of [
+      'null',
+      '[]',
+      '"x"',
+      '7',
+      '{"Type":"__proto__"}',
+      '{"Type":"constructor","Email":{}}',
+    ]) {
+      const r = await fetch(`${server.url}/webhooks/postmark`, {
+        method: 'POST',
+        headers: { Authorization: auth, 'Content-Type': 'application/json' },
+        body,
+      });
+      expect([body, r.status]).toEqual([body, body.startsWith('{') ? 200 : 400]);
+    }
+  });
+});

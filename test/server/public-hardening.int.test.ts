@@ -106,6 +106,16 @@ describe('the public server under attack', () => {
     expect(codes).toEqual([400, 400, 400, 429, 429]);
   });
 
+  it('malformed escapes in a token are 400, not 500, and count against the client’s limit', async () => {
+    const { url } = await setup({ limit: 3 });
+    const codes: number[] = [];
+    for (const p of ['/unsubscribe/%ff', '/resubscribe/abc%', '/unsubscribe/%E0%A4%A', '/unsubscribe/x'])
+      codes.push(
+        (await fetch(`${url}${p}`, { method: p.startsWith('/resubscribe') ? 'POST' : 'GET' })).status,
+      );
+    expect(codes).toEqual([400, 400, 400, 429]);
+  });
+
   it('refuses a large body with 413 and changes nothing; token pages carry strict headers', async () => {
     const { db, listId, subs, tokens, url } = await setup();
     const big = `List-Unsubscribe=One-Click&pad=${'x'.repeat(1024 * 1024)}`;

@@ -1,4 +1,3 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -16,6 +15,7 @@ import { suppressionsPage as suppressionRows } from '../../store/audience.ts';
 import { campaignById } from '../../store/campaigns.ts';
 import type { Store } from '../../store/db.ts';
 import { bounceReportsPage } from '../../store/inbound.ts';
+import { clientAddress } from '../client-address.ts';
 import { fromOwnOrigin, hostGuard } from '../guard.ts';
 import { type OpsAuthority, opsAuthority } from './auth.ts';
 import {
@@ -40,6 +40,8 @@ export interface OpsDeps {
   queues: Hono | null;
   /** Login attempts per IP per minute. */
   loginRateLimit?: number;
+  /** TRUST_PROXY: behind them, the client is the forwarded address (as on the public server). */
+  trustedProxies?: readonly string[];
 }
 
 const FLASH = 'numero_ops_flash';
@@ -85,7 +87,9 @@ export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
     rateLimiter({
       windowMs: 60_000,
       limit: deps.loginRateLimit ?? 10,
-      keyGenerator: (c) => getConnInfo(c).remote.address ?? 'unknown',
+      // Keyed like the public server's limit: behind a trusted proxy, each client has its own bucket
+      // (one client's wrong tokens never lock the operator out).
+      keyGenerator: (c) => `login:${clientAddress(c, deps.trustedProxies ?? [])}`,
       handler: (c) => c.text('429 Too many login attempts: wait a minute', 429),
     }),
     async (c) => {
@@ -113,9 +117,20 @@ export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
     return who?.kind === 'cookie' ? who.csrf : null;
   };
   const flash = (c: Context) => {
-    const message = getCookie(c, FLASH) ?? null;
-    if (message) deleteCookie(c, FLASH, { path: '/ops' });
-    return message ? decodeURIComponent(message) : null;
+    // A cookie is whatever the client sends: one that does not decode is ignored, never a 500.
+    let message: string | null = null;
+    try {
+      message = getCookie(c, FLASH) ?? null;
+    } catch {
+      message = null;
+    }
+    if (message === null) return null;
+    deleteCookie(c, FLASH, { path: '/ops' });
+    try {
+      return decodeURIComponent(message).slice(0, 300);
+    } catch {
+      return null;
+    }
   };
   const redirectWith = (c: Context, to: string, message: string) => {
     setCookie(c, FLASH, encodeURIComponent(message.slice(0, 300)), {

@@ -51,7 +51,15 @@ export function publicApp(deps: PublicDeps): Hono {
   const app = new Hono();
   const tooMany = (c: Context) =>
     c.html(page(deps.defaultLang, '429', html`<p>${pageWords(deps.defaultLang).tooMany}</p>`), 429);
-  const tokenOf = (c: Context) => decodeURIComponent(c.req.path.split('/')[2] ?? '');
+  /** The token as sent, %-decoded; null when its escapes are malformed (`/unsubscribe/%ff`). */
+  const decodedToken = (c: Context): string | null => {
+    try {
+      return decodeURIComponent(c.req.path.split('/')[2] ?? '');
+    } catch {
+      return null;
+    }
+  };
+  const tokenOf = (c: Context) => decodedToken(c) ?? '';
   const valid = (c: Context) => verifyUnsubscribeToken(tokenOf(c), deps.secret) !== null;
   // Requests without a valid token are limited per client (behind a trusted proxy, the real client);
   // a reader's own valid link has a bucket of its own, so no one else's traffic can refuse their
@@ -85,8 +93,13 @@ export function publicApp(deps: PublicDeps): Hono {
   };
   // A one-click body is a few bytes.
   const limit = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('413 Request body too large', 413) });
+  // A path whose escapes do not decode is a bad request (400, counted by the limiter above), never a 500.
+  const wellFormed: MiddlewareHandler = async (c, next) => {
+    if (c.req.path.split('/').length > 2 && decodedToken(c) === null) return invalid(c);
+    await next();
+  };
   for (const path of ['/unsubscribe', '/unsubscribe/*', '/resubscribe/*'])
-    app.use(path, headers, limit, invalidLimiter, tokenLimiter);
+    app.use(path, headers, limit, invalidLimiter, tokenLimiter, wellFormed);
 
   const claimsOf = async (token: string) => {
     const claims = verifyUnsubscribeToken(token, deps.secret);
