@@ -16,6 +16,11 @@ import { labelsFor } from './labels.ts';
 import { typeset } from './typography.ts';
 
 export const DEFAULT_TEMPLATE = 'weekly.tsx';
+
+/** A slug that is a plain file and URL name: never `.`, `..`, a path or an empty name. */
+export function isSafeSlug(slug: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$/.test(slug) && !slug.includes('..');
+}
 export const DIRECTIVES = ['aside', 'conclusion'] as const;
 
 const markdown = unified()
@@ -47,6 +52,16 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
   const error = (line: number | undefined, field: string, message: string) =>
     diagnostics.push({ severity: 'error', file, line, field, message });
 
+  // The file's name is the issue's slug: its web address and its output folder. `...md` would make
+  // `..` and write into the folder above.
+  if (!isSafeSlug(slug)) {
+    error(
+      1,
+      'file name',
+      `"${slug}.md" cannot name an issue: use letters, digits, dashes, underscores and dots, starting with a letter or digit (e.g. 2026-12-05-numero-60.md)`,
+    );
+    return { issue: null, diagnostics };
+  }
   const bounds = checkBounds(source, file);
   if (bounds.length) return { issue: null, diagnostics: bounds };
   let tree: Root;

@@ -20,7 +20,14 @@ export interface SnsMessage {
   SubscribeURL?: string;
 }
 
-const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+/**
+ * An AWS region's SNS endpoint, and nothing else that AWS hosts: `sns.eu-west-1.amazonaws.com`,
+ * `sns.us-gov-west-1.amazonaws.com`, `sns.cn-north-1.amazonaws.com.cn`. A bucket named `sns` on S3
+ * (`sns.s3.amazonaws.com`) or any other label in the region's place is refused.
+ */
+const SNS_HOST = /^sns\.(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2})\.amazonaws\.com(?:\.cn)?$/;
+/** Where SNS publishes its signing certificates. */
+const CERT_PATH = /^\/SimpleNotificationService-[0-9a-f]{16,64}\.pem$/;
 
 /** Whether a URL is an SNS endpoint's (https, an sns.REGION.amazonaws.com host, default port). */
 export function isSnsUrl(url: string): boolean {
@@ -33,6 +40,19 @@ export function isSnsUrl(url: string): boolean {
     return false;
   }
 }
+
+/** Whether a URL can be an SNS signing certificate's: an SNS host, and SNS's own certificate path. */
+export function isSnsCertUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return isSnsUrl(url) && CERT_PATH.test(u.pathname) && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}
+
+/** New certificate URLs fetched per hour at most: a stream of invented ones never becomes a stream of fetches. */
+export const NEW_CERTS_PER_HOUR = 10;
 
 export function parseSnsMessage(body: string): SnsMessage | null {
   let m: Record<string, unknown>;
@@ -88,20 +108,26 @@ export const fetchFromSns: FetchText = async (url) => {
  * Verifies the signature; the certificate is fetched once per URL (SNS rotates it rarely). Returns
  * why it fails, or null when it holds.
  */
-export function snsVerifier(fetchText: FetchText = fetchFromSns) {
+export function snsVerifier(fetchText: FetchText = fetchFromSns, now: () => number = Date.now) {
   const certs = new Map<string, Promise<string>>();
+  let window = { start: now(), fetched: 0 };
   return async (m: SnsMessage): Promise<string | null> => {
-    if (!isSnsUrl(m.SigningCertURL))
-      return 'SigningCertURL is not an https://sns.REGION.amazonaws.com address';
+    if (!isSnsCertUrl(m.SigningCertURL))
+      return 'SigningCertURL is not an https://sns.REGION.amazonaws.com/SimpleNotificationService-….pem address';
     if (m.SignatureVersion !== '1' && m.SignatureVersion !== '2')
       return `unknown SignatureVersion ${m.SignatureVersion}`;
     let pem: string;
     try {
       let p = certs.get(m.SigningCertURL);
       if (!p) {
+        if (now() - window.start > 3_600_000) window = { start: now(), fetched: 0 };
+        if (window.fetched >= NEW_CERTS_PER_HOUR)
+          return `more than ${NEW_CERTS_PER_HOUR} new signing certificate URLs this hour: not fetched`;
+        window.fetched++;
         p = fetchText(m.SigningCertURL);
+        // Kept, failures included (an invented URL is asked once), up to a bound.
+        if (certs.size >= 100) certs.clear();
         certs.set(m.SigningCertURL, p);
-        p.catch(() => certs.delete(m.SigningCertURL));
       }
       pem = await p;
       const cert = new X509Certificate(pem);

@@ -148,6 +148,22 @@ describe('bounded Markdown: check refuses what would stall the parser, with the 
     expect(firstError('w'.repeat(MB))).toMatchObject({ field: 'line', line: 12 });
   });
 
+  it('an issue file whose name is not a plain name (`...md`, `.md`) is refused: it would write outside out/', () => {
+    for (const slug of ['..', '.', '.hidden', '-x', 'a/b', 'a..b'])
+      expect([slug, parseIssue(FM, `issues/${slug}.md`, slug, ctx as never).diagnostics[0]?.field]).toEqual([
+        slug,
+        'file name',
+      ]);
+    expect(
+      parseIssue(
+        `${FM}Text.`,
+        'issues/2026-12-05-numero-60.md',
+        '2026-12-05-numero-60',
+        ctx as never,
+      ).diagnostics.filter((d) => d.field === 'file name'),
+    ).toEqual([]);
+  });
+
   it('what authors write stays within the bounds: code blocks with deep indentation, long tables', () => {
     const code = `\`\`\`js\n${Array.from({ length: 60 }, (_, i) => `${' '.repeat(i * 2)}call_${i}();`).join('\n')}\n\`\`\``;
     const table = `| a_b | c_d |\n|---|---|\n${'| x_y | *z* |\n'.repeat(200)}`;

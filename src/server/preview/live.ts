@@ -20,7 +20,11 @@ export class LiveReload {
   constructor(dirs: readonly string[]) {
     this.watcher = watch([...dirs], {
       ignoreInitial: true,
-      ignored: (p) => path.basename(p).startsWith('.'),
+      ignored: (p) => path.basename(p).startsWith('.') || path.basename(p) === 'node_modules',
+      // Never out of the folders: a link to `/` in issues/ once made the watcher walk the whole disk
+      // (1.9 GB). Links are not followed, and issues keep their files a few folders deep at most.
+      followSymlinks: false,
+      depth: 3,
     });
     this.watcher.on('all', (_event, file) => this.changed(file));
     // A symlink loop or an unreadable file in the folder is not the preview's end: keep watching.
@@ -30,6 +34,11 @@ export class LiveReload {
   /** Resolves once the watcher is watching, so no save is missed after start. */
   ready(): Promise<void> {
     return new Promise((resolve) => this.watcher.once('ready', () => resolve()));
+  }
+
+  /** The folders being watched and their entries (what the tests check stays small). */
+  watched(): Record<string, string[]> {
+    return this.watcher.getWatched();
   }
 
   subscribe(listener: (c: Change) => void): () => void {
