@@ -37,6 +37,9 @@ export interface OpenedCsv {
   close(): void;
 }
 
+/** The largest record read, in characters. */
+export const MAX_RECORD_BYTES = 1_000_000;
+
 /** Past this many broken quotes the file is not the CSV it seems to be (wrong delimiter, or not CSV). */
 export const MAX_BROKEN_QUOTES = 100;
 
@@ -158,8 +161,16 @@ function readLineAt(file: string, start: number): { text: string; next: number }
   const fd = fs.openSync(file, 'r');
   try {
     const chunks: Buffer[] = [];
+    let kept = 0;
     const buf = Buffer.alloc(64 * 1024);
     let pos = start;
+    // Only the first 64 KB of a line is kept: a line of 1 GB is skipped, never held in memory.
+    const keep = (b: Buffer) => {
+      if (kept < 64 * 1024) {
+        chunks.push(Buffer.from(b.subarray(0, 64 * 1024 - kept)));
+        kept += Math.min(b.length, 64 * 1024 - kept);
+      }
+    };
     for (;;) {
       const n = fs.readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) break;
@@ -169,15 +180,15 @@ function readLineAt(file: string, start: number): { text: string; next: number }
       const cr = view.indexOf(0x0d);
       const nl = cr >= 0 && (lf < 0 || cr < lf) ? cr : lf;
       if (nl >= 0 && !(nl === n - 1 && view[nl] === 0x0d && n === buf.length)) {
-        chunks.push(Buffer.from(view.subarray(0, nl)));
+        keep(view.subarray(0, nl));
         pos += nl + (view[nl] === 0x0d && view[nl + 1] === 0x0a ? 2 : 1);
         return { text: Buffer.concat(chunks).toString('utf8'), next: pos };
       }
       // A CR at the very end of the buffer may be the first half of a CRLF: read on from it.
-      const keep = view[n - 1] === 0x0d ? n - 1 : n;
-      chunks.push(Buffer.from(view.subarray(0, keep)));
-      pos += keep;
-      if (keep === 0) {
+      const upTo = view[n - 1] === 0x0d ? n - 1 : n;
+      keep(view.subarray(0, upTo));
+      pos += upTo;
+      if (upTo === 0) {
         pos += 1;
         break;
       }
@@ -226,12 +237,16 @@ async function* readRecords(
         skip_empty_lines: true,
         delimiter,
         info: true,
+        // A record over 1 MB is not a subscriber: refused alone, and the next row is still read
+        // (a 1 GB line once ended in "Cannot create a string longer than…" and lost the row after it).
+        max_record_size: MAX_RECORD_BYTES,
       }),
     );
     // Where the last good record ended: a broken one starts there.
     let endBytes = 0;
     let endLine = 0;
     let restartAt: { bytes: number; lines: number } | null = null;
+    let failure = '';
     try {
       for await (const { record, info } of parser as AsyncIterable<{
         record: string[];
@@ -250,6 +265,7 @@ async function* readRecords(
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
       if (!code.startsWith('CSV_')) throw e;
+      failure = code;
       restartAt = { bytes: endBytes, lines: endLine };
     } finally {
       input.destroy();
@@ -276,7 +292,9 @@ async function* readRecords(
     onProblem({
       line,
       reason:
-        'a quote (") opened on this line is not closed where the row ends: line skipped, the rows after it are read',
+        failure === 'CSV_MAX_RECORD_SIZE'
+          ? `a row longer than ${MAX_RECORD_BYTES / 1_000_000} MB starts on this line (a quote never closed, or a huge cell): line skipped, the rows after it are read`
+          : 'a quote (") opened on this line is not closed where the row ends: line skipped, the rows after it are read',
     });
     start = at;
     lineBase = line;

@@ -18,6 +18,21 @@ import { formatFor, type RowReader } from './formats.ts';
 import { applyImportedStatus, importMembers, resubscribe } from './membership.ts';
 
 export const BATCH_ROWS = 1000;
+/** A header wider than this is not a subscriber list (a spreadsheet saved with the wrong delimiter, or junk). */
+export const MAX_COLUMNS = 500;
+
+/** The first NUL or other C0/DEL control character (tab and line breaks aside) in a row's cells. */
+export function controlCharacterIn(cells: readonly string[]): { column: number; code: string } | null {
+  for (let k = 0; k < cells.length; k++) {
+    const c = cells[k] as string;
+    for (let i = 0; i < c.length; i++) {
+      const ch = c.charCodeAt(i);
+      if ((ch < 0x20 && ch !== 0x09 && ch !== 0x0a && ch !== 0x0d) || ch === 0x7f)
+        return { column: k + 1, code: `U+${ch.toString(16).toUpperCase().padStart(4, '0')}` };
+    }
+  }
+  return null;
+}
 
 /** Bounds on what one reader may carry: a name, attributes (count, key and value lengths). */
 export const LIMITS = { name: 200, attributes: 50, key: 64, value: 1000 } as const;
@@ -124,7 +139,11 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
   };
   const reject = (r: Rejection) => {
     summary.rejected++;
-    opts.onReject?.(r);
+    // Never echo a whole cell: an address of 50 MB is shown by its first characters.
+    opts.onReject?.({
+      ...r,
+      email: r.email.length > 120 ? `${r.email.slice(0, 100)}… (${r.email.length} characters)` : r.email,
+    });
   };
   const settings = { resubscribe: opts.resubscribe ?? false, update: opts.update ?? true };
 
@@ -132,16 +151,37 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
   let batch: Row[] = [];
   try {
     for await (const { line, cells } of csv.records((p) => {
+      if (!read)
+        throw new NumeroError(
+          'USAGE',
+          `${opts.file}:${p.line}: the header row cannot be read: ${p.reason.split(':')[0]}`,
+        );
       summary.rows++;
       reject({ line: p.line, email: '', reason: p.reason });
     })) {
       if (!read) {
+        if (cells.length > MAX_COLUMNS)
+          throw new NumeroError(
+            'USAGE',
+            `${opts.file}:${line}: the header has ${cells.length} columns: at most ${MAX_COLUMNS} (is this the right file and delimiter?)`,
+          );
         const format = formatFor(cells, opts.file, opts.from);
         summary.format = format.name;
         read = format.compile(cells, opts.file);
         continue;
       }
       summary.rows++;
+      // NUL and other control characters: PostgreSQL cannot store NUL and SQLite would keep it,
+      // and none belongs in a name or an attribute. The row is refused on both, with its line.
+      const control = controlCharacterIn(cells);
+      if (control) {
+        reject({
+          line,
+          email: '',
+          reason: `column ${control.column} holds a control character (${control.code}): row not imported; remove it from the cell`,
+        });
+        continue;
+      }
       const r = read(cells);
       if ('reject' in r) {
         reject({

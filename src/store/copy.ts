@@ -108,11 +108,29 @@ async function copyTable(
     for (const k of key) q = q.orderBy(sql.ref(k));
     const rows = (await q.limit(page).execute()) as Array<Record<string, unknown>>;
     if (!rows.length) return copied;
+    // PostgreSQL refuses NUL in text (SQLite keeps it): say which row stops the copy, copy nothing.
+    for (const row of rows)
+      for (const [column, v] of Object.entries(row))
+        if (typeof v === 'string' && v.includes('\u0000'))
+          throw new NumeroError(
+            'USAGE',
+            `store copy: ${table} ${key.map((k) => `${k}=${String(row[k])}`).join(' ')}: ${column} holds a NUL character, which the target cannot store; nothing was copied. Remove it in the source first`,
+          );
     // Rows of the same table, read from the same schema: what they are is what the insert takes.
-    await dst
-      .insertInto(table)
-      .values(rows as never)
-      .execute();
+    try {
+      await dst
+        .insertInto(table)
+        .values(rows as never)
+        .execute();
+    } catch (e) {
+      const first = rows[0] as Record<string, unknown>;
+      const at = key.map((k) => `${k}=${String(first[k])}`).join(' ');
+      throw new NumeroError(
+        'USAGE',
+        `store copy: ${table}, the page from ${at} cannot be written to the target (${(e as Error).message.split('\n')[0]?.slice(0, 200)}); nothing was copied`,
+        { cause: e },
+      );
+    }
     copied += rows.length;
     const last = rows[rows.length - 1] as Record<string, unknown>;
     after = key.map((k) => last[k]);
