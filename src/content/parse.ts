@@ -1,3 +1,4 @@
+import Handlebars from 'handlebars';
 import type { FootnoteDefinition, Link, Root, RootContent, Yaml } from 'mdast';
 import type { ContainerDirective } from 'mdast-util-directive';
 import { toString as mdToString } from 'mdast-util-to-string';
@@ -13,6 +14,7 @@ import type { Article, Newsletter } from './data.ts';
 import { parseFrontMatter } from './frontmatter.ts';
 import type { Blocks, Box, Footnote, Issue, Section } from './issue.ts';
 import { labelsFor } from './labels.ts';
+import { type MergeSpan, mergeSyntaxProblem, protectMergeFields, restoreMergeFields } from './merge-spans.ts';
 import { typeset } from './typography.ts';
 
 export const DEFAULT_TEMPLATE = 'weekly.tsx';
@@ -64,9 +66,24 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
   }
   const bounds = checkBounds(source, file);
   if (bounds.length) return { issue: null, diagnostics: bounds };
+  // Merge fields become opaque tokens until typography and Markdown are done with the text.
+  const { text: guarded, spans, unclosed } = protectMergeFields(source);
+  for (const u of unclosed)
+    error(
+      u.line,
+      'merge field',
+      `a merge field opened at column ${u.column} ({{) is not closed on its line (}})`,
+    );
+  const syntax = mergeSyntaxProblem(spans, (t) => Handlebars.parse(t));
+  if (syntax)
+    error(
+      syntax.line,
+      'merge field',
+      `${syntax.field} cannot be read: ${syntax.message} (straight quotes around a fallback: {{default city "Almaty"}})`,
+    );
   let tree: Root;
   try {
-    tree = markdown.parse(source) as Root;
+    tree = markdown.parse(guarded) as Root;
   } catch (e) {
     // Within the bounds no input should get here; if one does, the author still gets a line, not a stack.
     error(
@@ -85,12 +102,17 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
     );
     return { issue: null, diagnostics };
   }
-  const fm = parseFrontMatter((first as Yaml).value, file, (first.position?.start.line ?? 1) + 1);
+  const fm = parseFrontMatter(
+    restoreMergeFields((first as Yaml).value, spans),
+    file,
+    (first.position?.start.line ?? 1) + 1,
+  );
   if (!fm.ok) diagnostics.push(...fm.diagnostics);
   const lang = fm.ok ? fm.data.lang : 'fr';
   const labels = labelsFor(lang);
 
   typesetTree(tree, lang);
+  restoreTree(tree, spans);
   const footnotes = collectFootnotes(tree);
 
   const intro: Blocks = [];
@@ -230,6 +252,22 @@ function typesetTree(tree: Root, lang: string): void {
     // The visible text of a link that shows a URL is the URL: typography would change it.
     if (node.type === 'text' && !(parent && isUrlText(parent))) node.value = typeset(node.value, lang);
     else if (node.type === 'image' && node.alt) node.alt = typeset(node.alt, lang);
+  });
+}
+
+/** Every string of the tree (text, code, URLs, titles, alt text) with its merge fields as written. */
+function restoreTree(tree: Root, spans: readonly MergeSpan[]): void {
+  if (!spans.length) return;
+  visit(tree, (node) => {
+    const n = node as unknown as Record<string, unknown>;
+    for (const key of ['value', 'url', 'title', 'alt', 'label', 'name']) {
+      const v = n[key];
+      if (typeof v === 'string') n[key] = restoreMergeFields(v, spans);
+    }
+    const attributes = n.attributes as Record<string, unknown> | undefined | null;
+    if (attributes)
+      for (const [k, v] of Object.entries(attributes))
+        if (typeof v === 'string') attributes[k] = restoreMergeFields(v, spans);
   });
 }
 
