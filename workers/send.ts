@@ -11,5 +11,6 @@ try {
   await runWorkerProcess(loadConfig());
 } catch (e) {
   console.error(e instanceof NumeroError ? e.message : e);
-  process.exitCode = e instanceof NumeroError ? 1 : 2;
+  // Said why; nothing it had opened keeps the process waiting.
+  process.exit(e instanceof NumeroError ? 1 : 2);
 }

@@ -47,4 +47,7 @@ try {
     console.error(e);
     process.exitCode = 2;
   }
+  // Whatever a failed command had opened (a pool, a server, a signal handler) must not keep the
+  // process waiting: it has said why, it ends now.
+  process.exit(process.exitCode);
 }

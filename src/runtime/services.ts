@@ -27,18 +27,38 @@ export async function startRuntime(
   o: { logName: string; logLevel: string; demoSecret: boolean },
 ): Promise<Runtime> {
   const log = createLogger(o.logName, o.logLevel);
-  const store = await openStore(cfg);
-  const redis = await resolveRedis(cfg);
-  const smtp = await resolveSmtp(cfg);
-  const worker = await startSendWorker({
-    config: cfg,
-    store,
-    redisUrl: redis.url,
-    smtpUrl: smtp.url,
-    newsletter: loadNewsletter(cfg.issuesDir),
-    secret: unsubscribeSecret(cfg, o.demoSecret),
-    log,
-  });
+  // What the configuration must give, checked before anything starts: a missing secret is a
+  // message and an exit, never a process that waits with an embedded Redis holding it open.
+  const secret = unsubscribeSecret(cfg, o.demoSecret);
+  const newsletter = loadNewsletter(cfg.issuesDir);
+  const started: Array<() => Promise<unknown>> = [];
+  let worker: SendWorker;
+  let store: Store;
+  let redis: RedisTarget;
+  let smtp: SmtpTarget;
+  try {
+    store = await openStore(cfg);
+    const s = store;
+    started.push(() => s.close());
+    redis = await resolveRedis(cfg);
+    const r = redis;
+    started.push(() => r.stop());
+    smtp = await resolveSmtp(cfg);
+    const m = smtp;
+    started.push(() => m.close());
+    worker = await startSendWorker({
+      config: cfg,
+      store,
+      redisUrl: redis.url,
+      smtpUrl: smtp.url,
+      newsletter,
+      secret,
+      log,
+    });
+  } catch (e) {
+    for (const stop of started.reverse()) await stop().catch(() => {});
+    throw e;
+  }
   return {
     store,
     redis,
