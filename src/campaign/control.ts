@@ -109,14 +109,21 @@ export async function retryFailed(
     return n;
   });
   metrics.opsRetries.inc(requeued);
-  if (requeued > 0 && deps.queue && c.state !== 'paused')
-    await deps.queue.enqueueBatches(
-      id,
-      c.provider,
-      [...batches].sort((a, b) => a - b),
-      0,
-    );
-  const paused = c.state === 'paused' ? ' (the campaign is paused: resume it to send them)' : '';
+  let queueNote = '';
+  if (requeued > 0 && deps.queue && c.state !== 'paused') {
+    try {
+      await deps.queue.enqueueBatches(
+        id,
+        c.provider,
+        [...batches].sort((a, b) => a - b),
+        0,
+      );
+    } catch (e) {
+      // The ledger has them: the workers' reconciler queues them once Redis answers again.
+      queueNote = ` (Redis did not answer: ${(e as Error).message.slice(0, 80)}; the workers will queue them when it is back)`;
+    }
+  }
+  const paused = c.state === 'paused' ? ' (the campaign is paused: resume it to send them)' : queueNote;
   return {
     matched: ids.length,
     requeued,

@@ -8,8 +8,10 @@ import { redisConnection } from './redis.ts';
 export function bullCampaignQueue(
   redisUrl: string,
   description: string,
+  o: { failFast?: boolean } = {},
 ): CampaignQueue & { close(): Promise<void> } {
-  const connection = redisConnection(redisUrl);
+  // The dashboard's (failFast): a Retry while Redis is away answers at once instead of hanging.
+  const connection = redisConnection(redisUrl, () => {}, { failFast: o.failFast === true });
   const queues = new Map<string, Queue<SendJobData>>();
   const queueOf = (provider: string) => {
     let q = queues.get(provider);
@@ -22,8 +24,24 @@ export function bullCampaignQueue(
   };
   return {
     description,
-    enqueueBatches: (campaignId, provider, batches, delayMs) =>
-      enqueueBatches(queueOf(provider), campaignId, batches, delayMs),
+    enqueueBatches: (campaignId, provider, batches, delayMs) => {
+      const work = enqueueBatches(queueOf(provider), campaignId, batches, delayMs);
+      if (!o.failFast) return work;
+      // BullMQ waits for its connection to be ready: a person's request does not wait with it.
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5_000);
+        work.then(
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          (e: unknown) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        );
+      });
+    },
     async close() {
       for (const q of queues.values()) await q.close();
       connection.disconnect();

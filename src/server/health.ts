@@ -51,6 +51,13 @@ export function redisProbe(url: string): Probe & { close(): void } {
   return {
     name: 'redis',
     check: async () => {
+      // Still connecting (just started, or Redis just came back): give it the same second.
+      if (redis.status !== 'ready')
+        await withTimeout(
+          new Promise<void>((resolve) => redis.once('ready', () => resolve())),
+          1_000,
+          'redis',
+        );
       const pong = await withTimeout(redis.ping(), 1_000, 'redis');
       if (pong !== 'PONG') throw new Error(`redis answered ${pong}`);
     },

@@ -47,7 +47,7 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
   );
   const providers = [...new Set([cfg.send.provider, ...(await campaignProviders(store.db))])];
   const board = redisUrl ? bullBoard(redisUrl, providers) : null;
-  const queue = redisUrl ? bullCampaignQueue(redisUrl, 'Redis') : null;
+  const queue = redisUrl ? bullCampaignQueue(redisUrl, 'Redis', { failFast: true }) : null;
   const gauges = ledgerGauges(store, redisUrl);
   const publicHost = new URL(cfg.publicUrl).hostname;
   const ops = opsApp({
@@ -57,6 +57,15 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
     queue,
     queues: board?.app ?? null,
     trustedProxies: cfg.trustedProxies,
+    redisDown: async () => {
+      const probe = probes.find((p) => p.name === 'redis');
+      try {
+        await probe?.check();
+        return null;
+      } catch (e) {
+        return `Redis did not answer: ${(e as Error).message}`;
+      }
+    },
   });
 
   const app = new Hono();

@@ -42,6 +42,8 @@ export interface OpsDeps {
   loginRateLimit?: number;
   /** TRUST_PROXY: behind them, the client is the forwarded address (as on the public server). */
   trustedProxies?: readonly string[];
+  /** Why Redis cannot be reached right now, or null: the queue view answers 503 meanwhile. */
+  redisDown?: () => Promise<string | null>;
 }
 
 const FLASH = 'numero_ops_flash';
@@ -230,8 +232,27 @@ export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
     return redirectWith(c, `/ops/suppressions${q ? `?q=${encodeURIComponent(q)}` : ''}`, message);
   });
 
-  if (deps.queues) app.route('/ops/queues', deps.queues);
-  else
+  if (deps.queues) {
+    // While Redis is away the queue view says so at once (the rest of the dashboard reads the
+    // ledger and keeps working); it comes back by itself with Redis.
+    const queuesGuard: MiddlewareHandler = async (c, next) => {
+      if (c.req.path.startsWith('/ops/queues/static')) return next();
+      const down = await deps.redisDown?.();
+      if (down)
+        return c.html(
+          opsLayout(
+            'Queues',
+            html`<h1>Queues: Redis is not reachable</h1><p>${down}</p><p>The queue view comes back when Redis does; campaigns, failures and suppressions below still work.</p><p><a href="/ops">Campaigns</a></p>`,
+            { csrf: csrfOf(c) },
+          ),
+          503,
+        );
+      return next();
+    };
+    app.use('/ops/queues', queuesGuard);
+    app.use('/ops/queues/*', queuesGuard);
+    app.route('/ops/queues', deps.queues);
+  } else
     app.all('/ops/queues/*', (c) =>
       c.text('503 Redis is not reachable from this server: no queue view', 503),
     );

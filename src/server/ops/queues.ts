@@ -16,7 +16,7 @@ export function bullBoard(
   redisUrl: string,
   providers: readonly string[],
 ): { app: Hono; addProvider(p: string): void; close(): Promise<void> } {
-  const connection = redisConnection(redisUrl);
+  const connection = redisConnection(redisUrl, () => {}, { failFast: true });
   const queues = new Map<string, Queue>();
   const adapter = new HonoAdapter(serveStatic);
   adapter.setBasePath('/ops/queues');
