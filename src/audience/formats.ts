@@ -207,11 +207,14 @@ const substack: SourceFormat = {
     const email = requireColumn(header, file, 'substack', 'email');
     const name = indexOf(header, 'name');
     const disabled = indexOf(header, 'email_disabled');
+    const explicit = explicitStatus(header);
     return reader(header, {
       email,
       name: name >= 0 ? [name] : NO_NAME,
-      drop: new Set(['email_disabled', 'created_at', 'first_payment_at']),
-      status: (cells) => ({ status: disabled >= 0 && isTrue(cells[disabled]) ? 'unsubscribed' : 'active' }),
+      drop: new Set(['email_disabled', 'created_at', 'first_payment_at', ...STATUS_COLUMNS]),
+      status: (cells) => ({
+        status: explicit(cells) ?? (disabled >= 0 && isTrue(cells[disabled]) ? 'unsubscribed' : 'active'),
+      }),
     });
   },
 };
@@ -220,7 +223,11 @@ const substack: SourceFormat = {
 const BEEHIIV_STATUS: Record<string, { status: MembershipStatus } | { reject: string }> = {
   active: { status: 'active' },
   inactive: { status: 'unsubscribed' },
+  unsubscribed: { status: 'unsubscribed' },
   invalid: { status: 'bounced' },
+  bounced: { status: 'bounced' },
+  complained: { status: 'complained' },
+  spam: { status: 'complained' },
   pending: { reject: 'beehiiv status pending: the reader never confirmed, not imported' },
   validating: { reject: 'beehiiv status validating: the address was never validated, not imported' },
   needs_attention: { reject: 'beehiiv status needs_attention: check this reader in beehiiv, not imported' },
@@ -228,18 +235,39 @@ const BEEHIIV_STATUS: Record<string, { status: MembershipStatus } | { reject: st
 const beehiiv: SourceFormat = {
   name: 'beehiiv',
   label: 'beehiiv subscribers export',
-  detect: (h) => has(h, 'email', 'status') && hasAny(h, 'utm_source', 'utm_medium', 'referring_site'),
+  // `email` and `status` are in every beehiiv export; the tier column, the created date or a UTM
+  // or referral column tells it from a generic file (one of them is always there).
+  detect: (h) =>
+    has(h, 'email', 'status') &&
+    hasAny(
+      h,
+      'tier',
+      'subscription_tier',
+      'subscription_premium_tier_names',
+      'unsubscribed_at',
+      'utm_source',
+      'utm_medium',
+      'utm_channel',
+      'utm_campaign',
+      'referring_site',
+      'referral_code',
+    ),
   compile(header, file) {
     const email = requireColumn(header, file, 'beehiiv', 'email');
     const status = requireColumn(header, file, 'beehiiv', 'status');
     const name = [indexOf(header, 'first_name'), indexOf(header, 'last_name')].filter((i) => i >= 0);
+    const unsubscribedAt = indexOf(header, 'unsubscribed_at');
     return reader(header, {
       email,
       name,
-      drop: new Set(['status', 'created', 'created_at']),
+      drop: new Set(['status', 'created', 'created_at', 'unsubscribed_at']),
       status: (cells) => {
         const v = (cells[status] ?? '').trim().toLowerCase();
-        return BEEHIIV_STATUS[v] ?? { reject: `beehiiv status "${v.slice(0, 40)}": not known, not imported` };
+        const known = Object.hasOwn(BEEHIIV_STATUS, v) ? BEEHIIV_STATUS[v] : undefined;
+        // A reader with a date of unsubscription left, whatever the status column still says.
+        if (unsubscribedAt >= 0 && (cells[unsubscribedAt] ?? '').trim() && (!known || ('status' in known && known.status === 'active')))
+          return { status: 'unsubscribed' };
+        return known ?? { reject: `beehiiv status "${v.slice(0, 40)}": not known, not imported` };
       },
     });
   },
@@ -327,8 +355,21 @@ const brevo: SourceFormat = {
   },
 };
 
+/**
+ * numero's own export, recognised first and whatever other columns it carries (a list that came
+ * from Substack keeps `active_subscription` as an attribute): its marker is the pair of columns
+ * `status_changed_at` and `status_source` beside `status`, which no vendor writes.
+ */
+const numeroExport: SourceFormat = {
+  ...numero,
+  name: 'numero',
+  label: 'numero export',
+  detect: (h) => has(h, 'email', 'status', 'status_changed_at', 'status_source'),
+};
+
 /** Most specific first: the generic one matches anything with an email column. */
 export const FORMATS: readonly SourceFormat[] = [
+  numeroExport,
   mailchimp,
   listmonk,
   ghost,
@@ -354,4 +395,17 @@ export function formatFor(header: string[], file: string, from?: string): Source
     return f;
   }
   return FORMATS.find((f) => f.detect(header)) ?? numero;
+}
+
+/**
+ * A vendor's reader never overrides an explicit `status` column numero understands (active,
+ * unsubscribed, bounced, complained, subscribed, cleaned): a file that says who left is believed.
+ */
+function explicitStatus(header: string[]): (cells: string[]) => MembershipStatus | null {
+  const i = indexOf(header, 'status');
+  return (cells) => {
+    if (i < 0) return null;
+    const v = (cells[i] ?? '').trim();
+    return v ? statusOf(v) : null;
+  };
 }
