@@ -265,7 +265,11 @@ const beehiiv: SourceFormat = {
         const v = (cells[status] ?? '').trim().toLowerCase();
         const known = Object.hasOwn(BEEHIIV_STATUS, v) ? BEEHIIV_STATUS[v] : undefined;
         // A reader with a date of unsubscription left, whatever the status column still says.
-        if (unsubscribedAt >= 0 && (cells[unsubscribedAt] ?? '').trim() && (!known || ('status' in known && known.status === 'active')))
+        if (
+          unsubscribedAt >= 0 &&
+          (cells[unsubscribedAt] ?? '').trim() &&
+          (!known || ('status' in known && known.status === 'active'))
+        )
           return { status: 'unsubscribed' };
         return known ?? { reject: `beehiiv status "${v.slice(0, 40)}": not known, not imported` };
       },
