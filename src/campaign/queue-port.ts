@@ -12,4 +12,6 @@ export interface CampaignQueue {
     batches: readonly number[],
     delayMs: number,
   ): Promise<void>;
+  /** Workers connected to the provider's queue now (when the queue can tell). */
+  workers?(provider: string): Promise<number>;
 }

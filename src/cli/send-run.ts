@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import { cancelCampaign, pauseCampaign, resumeCampaign, retryFailed } from '../campaign/control.ts';
 import { parseFailureFilter } from '../campaign/failures.ts';
 import { launchCampaign } from '../campaign/launch.ts';
+import { RELAY_WAIT_PREFIX } from '../campaign/lifecycle.ts';
 import type { CampaignQueue } from '../campaign/queue-port.ts';
 import { campaignProgress, campaignReport, recentProgress } from '../campaign/report.ts';
 import type { Config } from '../config.ts';
@@ -21,7 +22,9 @@ import { formatReport } from './campaign-show.ts';
  */
 
 /** The queue on Redis, resolved only when something is enqueued (an invalid issue starts nothing). */
-function lazyQueue(cfg: Config): CampaignQueue & { close(): Promise<void> } {
+function lazyQueue(
+  cfg: Config,
+): CampaignQueue & { close(): Promise<void>; workers(provider: string): Promise<number> } {
   let target: RedisTarget | null = null;
   let queue: ReturnType<typeof bullCampaignQueue> | null = null;
   return {
@@ -34,6 +37,10 @@ function lazyQueue(cfg: Config): CampaignQueue & { close(): Promise<void> } {
         queue = bullCampaignQueue(target.url, target.description);
       }
       await queue.enqueueBatches(campaignId, provider, batches, delayMs);
+    },
+    async workers(provider) {
+      if (!queue?.workers) return -1;
+      return queue.workers(provider);
     },
     async close() {
       await queue?.close();
@@ -50,6 +57,8 @@ function relayCheck(url: string) {
 export interface Queued {
   store: Store;
   campaign: CampaignRow;
+  /** Why nothing moves, when something outside the campaign holds it (no worker, the relay), or null. */
+  stalled(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -79,6 +88,17 @@ export async function queueCampaign(
     return {
       store,
       campaign,
+      stalled: async () => {
+        const c = await campaignById(store.db, campaign.id);
+        if (!c) return null;
+        if (c.scheduled_at && Date.parse(c.scheduled_at) > Date.now())
+          return `scheduled for ${c.scheduled_at}`;
+        if (c.state_reason?.startsWith(RELAY_WAIT_PREFIX)) return c.state_reason;
+        const n = await queue.workers(c.provider).catch(() => -1);
+        if (n === 0)
+          return `no worker is connected to the queue on ${queue.description}: start one with numero worker (same REDIS_URL, DATABASE_URL and UNSUBSCRIBE_SECRET)`;
+        return null;
+      },
       close: async () => {
         await queue.close();
         await store.close();
@@ -92,8 +112,15 @@ export async function queueCampaign(
 }
 
 /** Shows sent / failed / remaining with the rate until the campaign ends. Ctrl-C leaves it running. */
-export async function followCampaign(store: Store, id: number): Promise<void> {
+export async function followCampaign(
+  store: Store,
+  id: number,
+  o: { stalled?: () => Promise<string | null>; stallMs?: number } = {},
+): Promise<void> {
   const started = Date.now();
+  let lastMoved = Date.now();
+  let lastDone = -1;
+  let said: string | null = null;
   const tty = process.stderr.isTTY;
   const bar = tty
     ? new cliProgress.SingleBar(
@@ -118,6 +145,20 @@ export async function followCampaign(store: Store, id: number): Promise<void> {
       const { counts: n, remaining } = await campaignProgress(store.db, c);
       const failed = n.failed + n.bounced;
       const rate = Math.round(n.sent / Math.max(0.001, (Date.now() - started) / 1000));
+      // Nothing moves for a few seconds: say why, once per reason, instead of counting for ever.
+      const done = c.total - remaining;
+      if (done !== lastDone) {
+        lastDone = done;
+        lastMoved = Date.now();
+      } else if (o.stalled && Date.now() - lastMoved > (o.stallMs ?? 5_000)) {
+        const why = await o.stalled().catch(() => null);
+        if (why && why !== said) {
+          bar?.stop();
+          console.log(`campaign ${id}: waiting: ${why}`);
+          said = why;
+        }
+        lastMoved = Date.now();
+      }
       const values = { id, sent: n.sent, failed, remaining, rate };
       if (bar) {
         if (!bar.isActive) bar.start(Math.max(1, c.total), 0, values);

@@ -38,7 +38,8 @@ export function registerSend(program: Command, config: () => Config): void {
           force: opts.force ?? false,
         });
         try {
-          if (!opts.detach) await followCampaign(queued.store, queued.campaign.id);
+          if (!opts.detach)
+            await followCampaign(queued.store, queued.campaign.id, { stalled: queued.stalled });
         } finally {
           await queued.close();
         }

@@ -42,6 +42,7 @@ export function bullCampaignQueue(
         );
       });
     },
+    workers: (provider) => queueOf(provider).getWorkersCount(),
     async close() {
       for (const q of queues.values()) await q.close();
       connection.disconnect();
