@@ -85,7 +85,7 @@ function Box({ part, className, style }: { part: TitledFragment; className: stri
 
 export default function Weekly({ view }: { view: IssueView }) {
   return (
-    <Html lang={view.lang} dir="ltr">
+    <Html lang={view.lang} dir={view.dir}>
       <Head>
         <meta name="mso-head" />
         {/* Without it a phone lays the web version out at 980 px and shrinks it to 0.38. */}

@@ -48,6 +48,9 @@ const STYLES: Record<string, [style: string, className?: string]> = {
   code: [`${mono};font-size:15px;${wrap}`],
 };
 
+/** Blocks of prose whose direction follows their own text (dir="auto"). */
+const TEXT_BLOCKS = new Set(['p', 'li', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'td', 'th']);
+
 /** A table wider than a phone scrolls inside this box instead of widening the message. */
 const TABLE_BOX = 'width:100%;max-width:100%;overflow-x:auto;margin:0 0 16px';
 /** Numbers, amounts and percentages stay on one line (`120 000`, `−3,3 %`). */
@@ -110,6 +113,8 @@ export function toFragment(blocks: Blocks, resolve: UrlResolver = (u) => u): Fra
     }
     if (el.tagName === 'a' && !String(el.properties.href ?? '').startsWith('#'))
       el.properties.target = '_blank';
+    // A paragraph in Arabic or Hebrew inside a French issue runs right to left, by its own words.
+    if (TEXT_BLOCKS.has(el.tagName)) el.properties.dir = 'auto';
     if ((el.tagName === 'td' || el.tagName === 'th') && NUMERIC.test(textOf(el).trim()))
       el.properties.style = `${String(el.properties.style)};white-space:nowrap`;
     // The code of a block is styled by its <pre>: no second font size inside.

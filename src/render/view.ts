@@ -31,6 +31,10 @@ export interface RelatedItem {
  */
 export interface IssueView {
   lang: string;
+  /** rtl for languages written right to left (ar, he, fa, ur…), else ltr. */
+  dir: 'ltr' | 'rtl';
+  /** Where lines of text start: right for rtl, left for ltr (MJML writes it inline). */
+  align: 'left' | 'right';
   title: string;
   subject: string;
   preheader: string;
@@ -73,6 +77,13 @@ export function issueUrlResolver(issue: Issue, publicUrl: string): UrlResolver {
   };
 }
 
+/** Languages written right to left (their primary subtag). */
+const RTL = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'iw', 'ks', 'ps', 'sd', 'ug', 'ur', 'yi']);
+
+export function directionOf(lang: string): 'ltr' | 'rtl' {
+  return RTL.has(lang.toLowerCase().split('-')[0] ?? '') ? 'rtl' : 'ltr';
+}
+
 export function buildView(issue: Issue, options: ViewOptions): IssueView {
   const { meta } = issue;
   const { numero, ...labels } = labelsFor(meta.lang);
@@ -80,6 +91,8 @@ export function buildView(issue: Issue, options: ViewOptions): IssueView {
   const toFragment = (blocks: Blocks) => blocksToFragment(blocks, resolve);
   return {
     lang: meta.lang,
+    dir: directionOf(meta.lang),
+    align: directionOf(meta.lang) === 'rtl' ? 'right' : 'left',
     title: meta.title,
     subject: meta.subject,
     preheader: meta.preheader,
