@@ -23,10 +23,33 @@ const OPTIONS: HtmlToTextOptions = {
 };
 
 function fragmentText(f: Fragment, lang: string): string {
-  const html = (f.html.includes('<table') ? toHtml(tablesAsRows(f.hast, lang)) : f.html)
+  const linkedImage = /<a\b[^>]*>\s*<img\b/.test(f.html);
+  let root: Root | null = null;
+  if (f.html.includes('<table')) root = tablesAsRows(f.hast, lang);
+  if (linkedImage) root = imageLinksAsText(root ?? f.hast);
+  const html = (root ? toHtml(root) : f.html)
     // A footnote reference reads [1] in plain text (a superscript 1 would glue to the word).
     .replace(/<sup\b[^>]*>\s*<a href="#note-(\d+)"[^>]*>\d+<\/a>\s*<\/sup>/g, '[$1]');
   return convert(html, OPTIONS).trim();
+}
+
+/**
+ * A link around an image (a video's thumbnail) reads `alt [link]` in plain text: one link, the one
+ * the reader clicks, instead of the image's address glued to the link's.
+ */
+function imageLinksAsText(root: Root): Root {
+  const replace = (nodes: ElementContent[]): ElementContent[] =>
+    nodes.map((n) => {
+      if (n.type !== 'element') return n;
+      const inner = n.children.filter((c) => !(c.type === 'text' && !c.value.trim()));
+      const only = inner[0];
+      if (n.tagName === 'a' && inner.length === 1 && only?.type === 'element' && only.tagName === 'img') {
+        const alt = String(only.properties.alt ?? '').trim();
+        return { ...n, children: [{ type: 'text', value: alt || 'image' }] };
+      }
+      return { ...n, children: replace(n.children) };
+    });
+  return { ...root, children: replace(root.children as ElementContent[]) as Root['children'] };
 }
 
 const cellText = (n: ElementContent): string =>

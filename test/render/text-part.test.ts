@@ -27,6 +27,17 @@ describe('the text part', () => {
     },
   );
 
+  it('an image inside a link (a video thumbnail) reads as one link: its alt text and the link', async () => {
+    const { text } = (
+      await compileRepoFile(path.join(ROOT, 'test/fixtures/text-part/video-thumbnail.md'))
+    ).compiled;
+    const plain = fromFlowed(text);
+    expect(plain).toContain('La vidéo du Tian Shan [https://video.example.org/watch?v=42]');
+    expect(plain).not.toContain('thumb.jpghttps');
+    expect(plain).not.toContain('https://img.example.org/thumb.jpg');
+    expect(plain).toContain('https://img.example.org/kaindy.jpg'); // an image alone keeps its address
+  });
+
   it('a table becomes one readable line per row, each value named by its column', async () => {
     const { text } = (await compileRepoFile(path.join(ROOT, 'test/fixtures/render-issues/wide-content.md')))
       .compiled;
