@@ -28,9 +28,8 @@ describe('the text part', () => {
   );
 
   it('an image inside a link (a video thumbnail) reads as one link: its alt text and the link', async () => {
-    const { text } = (
-      await compileRepoFile(path.join(ROOT, 'test/fixtures/text-part/video-thumbnail.md'))
-    ).compiled;
+    const { text } = (await compileRepoFile(path.join(ROOT, 'test/fixtures/text-part/video-thumbnail.md')))
+      .compiled;
     const plain = fromFlowed(text);
     expect(plain).toContain('La vidéo du Tian Shan [https://video.example.org/watch?v=42]');
     expect(plain).not.toContain('thumb.jpghttps');
