@@ -88,7 +88,7 @@ export async function pollMailboxOnce(o: PollOptions): Promise<PollResult> {
           continue;
         }
         const full = await client.fetchOne(String(m.uid), { uid: true, source: true }, { uid: true });
-        if (!full?.source) continue;
+        if (full === false || !full.source) continue;
         result.read++;
         try {
           const r = await processInbound(o.store, { raw: full.source, source: 'imap' }, o.settings);
