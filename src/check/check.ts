@@ -8,7 +8,7 @@ import { readIssue, realFileInside } from '../content/load.ts';
 import type { ParseContext } from '../content/parse.ts';
 import { type Diagnostic, InvalidFileError, NumeroError } from '../errors.ts';
 import { type CompiledIssue, compileIssue } from '../render/compile.ts';
-import { isRelativeUrl, isSafeUrl } from '../render/fragments.ts';
+import { isRelativeUrl, isSafeUrl, toFragment } from '../render/fragments.ts';
 import { CLIP_LIMIT_BYTES } from '../render/limits.ts';
 import { findMergeFields, mergeFieldProblem } from '../render/merge-fields.ts';
 import { Personalizer } from '../render/personalize.ts';
@@ -114,11 +114,18 @@ export async function prepareIssue(
       report.textBytes = Buffer.byteLength(out.text);
       const kb = (report.htmlBytes / 1000).toFixed(1);
       if (report.htmlBytes > CLIP_LIMIT_BYTES) {
+        // What weighs most: the section whose HTML is heaviest, named at its heading's line.
+        const heaviest = issue.sections
+          .map((s) => ({ s, bytes: Buffer.byteLength(toFragment(s.blocks).html) }))
+          .sort((a, b) => b.bytes - a.bytes)[0];
         add(
           'error',
-          undefined,
+          heaviest?.s.line,
           'html',
-          `${kb} KB with ${compiled.template}: Gmail clips messages over 102 KB`,
+          `${kb} KB with ${compiled.template}: Gmail clips messages over 102 KB` +
+            (heaviest
+              ? `; the heaviest section is "${heaviest.s.title.slice(0, 60)}" (${(heaviest.bytes / 1000).toFixed(1)} KB of ${issue.sections.length}): shorten or split it`
+              : ''),
         );
       } else if (report.htmlBytes > CLIP_LIMIT_BYTES * 0.85) {
         add(
