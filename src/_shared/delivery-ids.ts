@@ -1,5 +1,5 @@
-import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { remembered } from './remembered.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { shortMac } from './mac.ts';
 
 /**
  * The two names numero gives each delivery on the wire, made and read here only:
@@ -16,7 +16,6 @@ import { remembered } from './remembered.ts';
  * `bounces+CAMPAIGN.SUBSCRIBER@` and `<numero.cC.dD.KEY@…>`; they are read as `legacy` claims,
  * which the attribution accepts only within the transition window and only when strictly matched.
  */
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 const MAC_CHARS = 16;
 const ID = '[1-9]\\d{0,11}';
 const VERP = new RegExp(`^bounces\\+(${ID})\\.(${ID})(?:\\.([a-z2-7]{${MAC_CHARS}}))?@`, 'i');
@@ -43,36 +42,13 @@ export interface LegacyClaim {
 
 export type Claim = { signed: DeliveryClaim } | { legacy: LegacyClaim };
 
-function base32(bytes: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = ((value << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
-  return out;
-}
-
-const keyOf = remembered((secret: string) => createSecretKey(Buffer.from(secret, 'utf8')));
-
 export function deliveryMac(
   secret: string,
   campaignId: number,
   deliveryId: number,
   campaignKey: string | null,
 ): string {
-  return base32(
-    createHmac('sha256', keyOf(secret))
-      .update(`numero-delivery-v1|${campaignId}.${deliveryId}.${campaignKey ?? ''}`)
-      .digest()
-      .subarray(0, 10),
-  );
+  return shortMac(secret, `numero-delivery-v1|${campaignId}.${deliveryId}.${campaignKey ?? ''}`, 10);
 }
 
 export function mintMessageId(campaignId: number, deliveryId: number, mac: string, domain: string): string {

@@ -1,5 +1,5 @@
-import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { remembered } from '../_shared/remembered.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { shortMac } from '../_shared/mac.ts';
 
 /**
  * Unsubscribe tokens: `LIST.SUBSCRIBER.CAMPAIGN.MAC`, where the first three are opaque numeric or
@@ -17,32 +17,10 @@ export interface UnsubscribeClaims {
 
 const ID = /^[1-9]\d{0,11}$/;
 const CAMPAIGN = /^[a-z0-9-]{1,20}$/;
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 export const MIN_SECRET_LENGTH = 32;
 
-function base32(bytes: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
-  return out;
-}
-
-/** The secret as a key object, made once: a worker signs one link per reader with the same secret. */
-const keyOf = remembered((secret: string) => createSecretKey(Buffer.from(secret, 'utf8')));
-
 function mac(payload: string, secret: string): string {
-  return base32(
-    createHmac('sha256', keyOf(secret)).update(`numero-unsubscribe-v1|${payload}`).digest().subarray(0, 16),
-  );
+  return shortMac(secret, `numero-unsubscribe-v1|${payload}`, 16);
 }
 
 export function signUnsubscribeToken(claims: UnsubscribeClaims, secret: string): string {

@@ -85,9 +85,8 @@ async function legacyDelivery(
 ): Promise<Delivery | undefined> {
   const c = claim.legacy;
   if (c.messageId) {
-    const hit = await deliveryByMessageId(db, c.messageId);
-    if (!hit || hit.campaign_id !== c.campaignId) return undefined;
-    return deliveryForReport(db, hit.id);
+    const d = await deliveryByMessageId(db, c.messageId);
+    return d?.campaign_id === c.campaignId ? d : undefined;
   }
   if (c.subscriberId) return deliveryOfSubscriber(db, c.campaignId, c.subscriberId);
   return undefined;

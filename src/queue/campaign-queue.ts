@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { withTimeout } from '../_shared/timeout.ts';
 import type { CampaignQueue } from '../campaign/queue-port.ts';
 import { enqueueBatches } from './enqueue.ts';
 import { queueName, type SendJobData } from './jobs.ts';
@@ -28,19 +29,7 @@ export function bullCampaignQueue(
       const work = enqueueBatches(queueOf(provider), campaignId, batches, delayMs);
       if (!o.failFast) return work;
       // BullMQ waits for its connection to be ready: a person's request does not wait with it.
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5_000);
-        work.then(
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          (e: unknown) => {
-            clearTimeout(timer);
-            reject(e);
-          },
-        );
-      });
+      return withTimeout(work, 5_000, 'Redis');
     },
     workers: (provider) => queueOf(provider).getWorkersCount(),
     async close() {

@@ -29,10 +29,9 @@ export interface Tally {
  */
 /** A permanent refusal held until it is known whether it is one reader's or everyone's (see `refused`). */
 interface Held {
-  outcome: DeliveryOutcome;
-  effect: ((trx: Db) => Promise<void>) | null;
-  domain: string;
-  log: Record<string, unknown>;
+  d: DeliveryToSend;
+  m: OutgoingMessage;
+  verdict: Extract<SmtpVerdict, { kind: 'permanent' }>;
 }
 
 export class Recorder {
@@ -158,28 +157,7 @@ export class Recorder {
       metrics.throttled.inc(provider);
       this.deps.log('delivery.throttled', base);
     } else if (verdict.kind === 'permanent') {
-      const { judgement } = verdict;
-      const effect = verdict.suppress
-        ? (trx: Db) =>
-            closeEverywhere(trx, {
-              subscriberId: d.subscriber_id,
-              emailNormalized: d.email_normalized,
-              campaignId: String(this.ctx.row.id),
-              kind: 'bounced',
-              reason: 'bounced',
-              detail: verdict.text,
-              source: 'send bounce',
-            }).then(() => undefined)
-        : null;
-      this.hold(
-        {
-          outcome: { id: d.id, status: 'bounced', ...refusal },
-          effect,
-          domain: d.email_normalized.slice(d.email_normalized.lastIndexOf('@') + 1),
-          log: { ...base, kind: judgement.kind, fault: judgement.fault, reason: judgement.reason },
-        },
-        replyKey(verdict.text),
-      );
+      this.hold({ d, m, verdict });
     } else if (attempt >= settings.maxAttempts) {
       this.outcomes.push({ id: d.id, status: 'failed', ...refusal });
       this.tally.failed++;
@@ -206,18 +184,13 @@ export class Recorder {
    * readers at many domains in a row: the sender's fault. Nothing happens to the reader; the row
    * goes back to pending with its attempt given back, to be sent once the sender is fixed.
    */
-  private senderFailed(
-    d: Pick<DeliveryToSend, 'id' | 'subscriber_id'> & { attempts?: number },
-    m: OutgoingMessage | null,
-    code: number | null,
-    text: string,
-  ): void {
+  private senderFailed(d: DeliveryToSend, m: OutgoingMessage, code: number | null, text: string): void {
     this.outcomes.push({ id: d.id, status: 'pending', refundAttempt: true });
     this.senderRefused ??= `paused by numero: the relay refused the sender, not the readers (${text.slice(0, 200)}); no reader's status changed. Fix the sender (its domain, return path, SPF/DKIM, reputation), then numero campaign resume ${this.ctx.row.id}`;
     this.deps.log('delivery.sender_refused', {
       campaignId: this.ctx.row.id,
       deliveryId: d.id,
-      messageId: m?.messageId ?? null,
+      messageId: m.messageId,
       subscriberId: d.subscriber_id,
       code,
       response: text,
@@ -229,23 +202,19 @@ export class Recorder {
    * domains in a row (SAME_REPLY_STREAK) is the sender's, and then none of them is recorded against
    * its reader. Any other outcome (an acceptance, another reply, the end of the job) records them.
    */
-  private hold(h: Held, key: string): void {
+  private hold(h: Held): void {
+    const key = replyKey(h.verdict.text);
     if (this.streak && this.streak.key !== key) this.endStreak();
     this.streak ??= { key, held: [], domains: new Set() };
     this.streak.held.push(h);
-    this.streak.domains.add(h.domain);
+    const email = h.d.email_normalized;
+    this.streak.domains.add(email.slice(email.lastIndexOf('@') + 1));
     if (
       this.streak.held.length >= SAME_REPLY_STREAK.readers &&
       this.streak.domains.size >= SAME_REPLY_STREAK.domains
     ) {
-      const text = String(h.log.response ?? '');
-      for (const x of this.streak.held.splice(0))
-        this.senderFailed(
-          { id: x.outcome.id, subscriber_id: Number(x.log.subscriberId) },
-          null,
-          (x.log.code as number | null) ?? null,
-          text,
-        );
+      const text = h.verdict.text;
+      for (const x of this.streak.held.splice(0)) this.senderFailed(x.d, x.m, x.verdict.code, text);
       this.senderRefused = `paused by numero: the same reply came for ${SAME_REPLY_STREAK.readers}+ readers at ${this.streak.domains.size} domains in a row (${text.slice(0, 200)}): the sender's problem, not the readers'; no reader's status changed. Fix it, then numero campaign resume ${this.ctx.row.id}`;
       this.streak = null;
     }
@@ -257,17 +226,35 @@ export class Recorder {
     this.streak = null;
     if (!s) return;
     const provider = { provider: this.deps.settings.provider };
-    for (const h of s.held) {
-      this.outcomes.push(h.outcome);
-      if (h.effect) this.effects.push(h.effect);
+    for (const { d, m, verdict } of s.held) {
+      const { kind, fault, reason } = verdict.judgement;
+      this.outcomes.push({ id: d.id, status: 'bounced', code: verdict.code, response: verdict.text });
+      if (verdict.suppress)
+        this.effects.push((trx: Db) =>
+          closeEverywhere(trx, {
+            subscriberId: d.subscriber_id,
+            emailNormalized: d.email_normalized,
+            campaignId: String(this.ctx.row.id),
+            kind: 'bounced',
+            reason: 'bounced',
+            detail: verdict.text,
+            source: 'send bounce',
+          }).then(() => undefined),
+        );
       this.tally.bounced++;
-      const kind = String(h.log.kind);
-      if (h.log.fault === 'sender' || h.log.fault === 'message') this.policyBounces++;
+      if (verdict.policy) this.policyBounces++;
       metrics.bounced.inc({
         ...provider,
         kind: kind === 'hard' ? 'hard' : kind === 'policy' ? 'policy' : 'other',
       });
-      this.deps.log('delivery.bounced', h.log);
+      this.deps.log('delivery.bounced', {
+        ...this.fields(d, m),
+        code: verdict.code,
+        response: verdict.text,
+        kind,
+        fault,
+        reason,
+      });
     }
   }
 

@@ -1,28 +1,13 @@
 import { type Context, Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
+import { withTimeout } from '../_shared/timeout.ts';
 import type { Store } from '../store/db.ts';
 
 /** One dependency that /readyz asks: it resolves when reachable, throws (with why) otherwise. */
 export interface Probe {
   name: string;
   check(): Promise<void>;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }
 
 export function storeProbe(store: Store): Probe {

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../_shared/log.ts';
 import type { InboundConfig } from '../config.ts';
@@ -24,6 +24,20 @@ export interface WebhookOptions {
   log: Logger;
   /** How SNS certificates and subscription URLs are fetched (HTTPS, SNS hosts only). */
   fetchText?: FetchText;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The body as a JSON object, or why not: any JSON (null, a list, a string) is not an event, a 400 never a 500. */
+async function jsonObject(c: Context): Promise<Record<string, unknown> | string> {
+  let parsed: unknown;
+  try {
+    parsed = await c.req.json();
+  } catch {
+    return 'Not JSON';
+  }
+  return isObject(parsed) ? parsed : 'Not an object';
 }
 
 export function webhookRoutes(o: WebhookOptions): Hono {
@@ -75,21 +89,15 @@ export function webhookRoutes(o: WebhookOptions): Hono {
   app.post('/webhooks/mailgun', limit, async (c) => {
     const key = o.inbound.mailgunSigningKey;
     if (!key) return c.text('404 Not found', 404);
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.text('400 Not JSON', 400);
-    }
-    if (!body || typeof body !== 'object' || Array.isArray(body))
-      return c.text('400 Not a Mailgun event', 400);
+    const body = await jsonObject(c);
+    if (typeof body === 'string') return c.text(`400 ${body} (a Mailgun event is an object)`, 400);
     const { signature, 'event-data': data } = body as { signature?: unknown; 'event-data'?: unknown };
     const problem = mailgunSignatureProblem(signature, key, Date.now(), replays);
     if (problem) {
       o.log.warn({ problem }, 'webhook.mailgun refused');
       return c.text(`403 ${problem}`, 403);
     }
-    if (!data || typeof data !== 'object' || Array.isArray(data)) return c.text('400 No event-data', 400);
+    if (!isObject(data)) return c.text('400 No event-data', 400);
     const event = data as Record<string, unknown>;
     const id = typeof event.id === 'string' ? event.id.slice(0, 200) : '';
     const r = await processInbound(
@@ -115,16 +123,8 @@ export function webhookRoutes(o: WebhookOptions): Hono {
       o.log.warn('webhook.postmark refused: bad credentials');
       return c.text('403 Bad credentials', 403);
     }
-    let parsed: unknown;
-    try {
-      parsed = await c.req.json();
-    } catch {
-      return c.text('400 Not JSON', 400);
-    }
-    // Any JSON is not an event: null, a list, a string are 400, never a 500.
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-      return c.text('400 Not a Postmark event', 400);
-    const body = parsed as Record<string, unknown>;
+    const body = await jsonObject(c);
+    if (typeof body === 'string') return c.text(`400 ${body} (a Postmark event is an object)`, 400);
     const id = String(body.ID ?? body.MessageID ?? '');
     const r = await processInbound(
       o.store,

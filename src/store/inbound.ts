@@ -60,21 +60,6 @@ export async function clearOldRaw(db: Db, keepDays: number): Promise<void> {
     .execute();
 }
 
-/** The delivery a Message-ID names, with its reader's address. */
-export async function deliveryByMessageId(db: Db, messageId: string) {
-  return db
-    .selectFrom('deliveries')
-    .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
-    .select([
-      'deliveries.id',
-      'deliveries.campaign_id',
-      'deliveries.subscriber_id',
-      'subscribers.email_normalized',
-    ])
-    .where('deliveries.message_id', '=', messageId)
-    .executeTakeFirst();
-}
-
 /** The campaigns this reader was sent, newest first (at most 50), and those of them that soft-bounced. */
 export async function softBounceHistory(
   db: Db,
@@ -184,7 +169,7 @@ export async function bounceCounts(
 }
 
 /** A delivery with its reader's address and its campaign's key, as a report is checked against it. */
-export async function deliveryForReport(db: Db, deliveryId: number) {
+function deliveriesForReport(db: Db) {
   return db
     .selectFrom('deliveries as d')
     .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
@@ -199,32 +184,32 @@ export async function deliveryForReport(db: Db, deliveryId: number) {
       'c.message_key',
       'c.signed_ids',
       'c.created_at as campaign_created_at',
-    ])
-    .where('d.id', '=', deliveryId)
-    .executeTakeFirst();
+    ]);
+}
+
+export async function deliveryForReport(db: Db, deliveryId: number) {
+  return deliveriesForReport(db).where('d.id', '=', deliveryId).executeTakeFirst();
+}
+
+/** The delivery a Message-ID names. */
+export async function deliveryByMessageId(db: Db, messageId: string) {
+  return deliveriesForReport(db).where('d.message_id', '=', messageId).executeTakeFirst();
 }
 
 /** The delivery of one campaign to one subscriber (the return path of old named the subscriber). */
 export async function deliveryOfSubscriber(db: Db, campaignId: number, subscriberId: number) {
-  const row = await db
-    .selectFrom('deliveries')
-    .select('id')
-    .where('campaign_id', '=', campaignId)
-    .where('subscriber_id', '=', subscriberId)
+  return deliveriesForReport(db)
+    .where('d.campaign_id', '=', campaignId)
+    .where('d.subscriber_id', '=', subscriberId)
     .executeTakeFirst();
-  return row ? deliveryForReport(db, row.id) : undefined;
 }
 
 /** The latest delivery handed to the relay for this address since `sinceIso` (a provider's event names only the address). */
 export async function latestDeliveryTo(db: Db, emailNormalized: string, sinceIso: string) {
-  const row = await db
-    .selectFrom('deliveries as d')
-    .innerJoin('subscribers as s', 's.id', 'd.subscriber_id')
-    .select('d.id')
+  return deliveriesForReport(db)
     .where('s.email_normalized', '=', emailNormalized)
     .where('d.status', 'in', ['sent', 'bounced'])
     .where('d.sent_at', '>=', sinceIso)
     .orderBy('d.id', 'desc')
     .executeTakeFirst();
-  return row ? deliveryForReport(db, row.id) : undefined;
 }

@@ -3,9 +3,8 @@ import type { CampaignReport, Progress } from '../../campaign/report.ts';
 import { canMove } from '../../campaign/state.ts';
 import type { SuppressionRow } from '../../store/audience.ts';
 import { DELIVERY_STATUSES } from '../../store/schema.ts';
+import { csrfField, type Html } from './forms.ts';
 import { returnedSection } from './returned.ts';
-
-type Html = ReturnType<typeof html>;
 
 /**
  * The ops dashboard's pages: server-rendered with Hono's escaping `html` template, a few lines of
@@ -39,10 +38,6 @@ ${
 ${raw(`<script>${CONFIRM_SCRIPT}${o.script ?? ''}</script>`)}
 </body>
 </html>`;
-}
-
-function csrfField(csrf: string | null): Html {
-  return csrf ? html`<input type="hidden" name="_csrf" value="${csrf}">` : html``;
 }
 
 export function loginPage(o: { error: string | null; next: string; enabled: boolean }): Html {

@@ -1,17 +1,13 @@
 import { html } from 'hono/html';
 import type { CampaignReport } from '../../campaign/report.ts';
 import type { BounceReportRow } from '../../store/inbound.ts';
-
-type Html = ReturnType<typeof html>;
+import { csrfField, type Html } from './forms.ts';
 
 /**
  * What came back, on the dashboard: a campaign's bounce reports and complaints (kind, count, the
  * latest with their diagnostic), the readers it marked bounced with an Undo per reply code, and the
  * page of every report received (`/ops/bounces`), unattributed ones included.
  */
-function csrfField(csrf: string | null): Html {
-  return csrf ? html`<input type="hidden" name="_csrf" value="${csrf}">` : html``;
-}
 
 export function reportsTable(rows: readonly BounceReportRow[], id: string): Html {
   if (!rows.length) return html`<p>Nothing yet.</p>`;
