@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportMembers } from '../../src/audience/export.ts';
 import { importCsv } from '../../src/audience/import.ts';
 import { recordBounce, recordComplaint, unsubscribe } from '../../src/audience/membership.ts';
 import {
@@ -17,6 +14,7 @@ import {
 import { openStore, type Store } from '../../src/store/db.ts';
 import { audiencePage } from '../../src/store/deliveries.ts';
 import { numero } from '../helpers/cli.ts';
+import { exportCsv } from '../helpers/export-csv.ts';
 import { BACKENDS, freshStore, type TestStore } from '../helpers/stores.ts';
 
 const stores: TestStore[] = [];
@@ -25,18 +23,6 @@ afterEach(async () => {
   for (const s of stores.splice(0)) await s.dispose();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function exportCsv(store: Store, listId: number): Promise<string> {
-  const chunks: string[] = [];
-  await exportMembers(store, listId, undefined, (columns) => {
-    const out = stringify({ header: true, columns });
-    const sink = new PassThrough();
-    sink.on('data', (c: Buffer) => chunks.push(c.toString()));
-    out.pipe(sink);
-    return out;
-  });
-  return chunks.join('');
-}
 
 const statusOf = async (store: Store, listId: number, email: string) => {
   const [s] = await subscribersByNormalized(store.db, [email]);

@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exportMembers } from '../../src/audience/export.ts';
 import { importCsv } from '../../src/audience/import.ts';
 import { createList, membership, subscribersByNormalized } from '../../src/store/audience.ts';
 import type { Store } from '../../src/store/db.ts';
 import { numero } from '../helpers/cli.ts';
+import { exportCsv } from '../helpers/export-csv.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { BACKENDS, freshStore, type TestStore } from '../helpers/stores.ts';
 
@@ -35,18 +33,6 @@ const VENDORS = [
   'mailchimp-unsubscribed.csv',
   'mailchimp-cleaned.csv',
 ];
-
-async function exportCsv(store: Store, listId: number): Promise<string> {
-  const chunks: string[] = [];
-  await exportMembers(store, listId, undefined, (columns) => {
-    const out = stringify({ header: true, columns });
-    const sink = new PassThrough();
-    sink.on('data', (c: Buffer) => chunks.push(c.toString()));
-    out.pipe(sink);
-    return out;
-  });
-  return chunks.join('');
-}
 
 async function standings(store: Store, listId: number): Promise<Record<string, string>> {
   const rows = await store.db

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { register } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import {
 } from '../../src/store/audience.ts';
 import { campaignById } from '../../src/store/campaigns.ts';
 import { arf, dsn } from '../helpers/bounces.ts';
-import { DOVECOT_PASSWORD, type Dovecot, startDovecot } from '../helpers/dovecot.ts';
+import { bouncesClient, type Dovecot, startDovecot } from '../helpers/dovecot.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { LEDGER_SECRET, sentCampaign } from '../helpers/ledger.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
@@ -242,15 +241,7 @@ describe('the polled bounce mailbox (a real Dovecot)', () => {
     dovecot = await startDovecot();
     if (!dovecot) throw new Error('dovecot is not installed: apt-get install dovecot-imapd (.ci/run does)');
     const w = await world(3);
-    const client = new ImapFlow({
-      host: '127.0.0.1',
-      port: dovecot.port,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: 'bounces', pass: DOVECOT_PASSWORD },
-      logger: false,
-    });
-    await client.connect();
+    const client = await bouncesClient(dovecot);
     await client.append(
       'INBOX',
       dsn({

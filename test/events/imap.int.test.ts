@@ -1,10 +1,9 @@
-import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/_shared/log.ts';
 import { pollMailboxOnce } from '../../src/events/imap-poller.ts';
 import { createList, insertMemberships, insertSubscribers, membership } from '../../src/store/audience.ts';
 import { dsn } from '../helpers/bounces.ts';
-import { DOVECOT_PASSWORD, type Dovecot, startDovecot } from '../helpers/dovecot.ts';
+import { bouncesClient, type Dovecot, startDovecot } from '../helpers/dovecot.ts';
 import { LEDGER_SECRET, sentCampaign } from '../helpers/ledger.ts';
 import { freshStore, type TestStore } from '../helpers/stores.ts';
 
@@ -44,15 +43,7 @@ describe('the IMAP bounce mailbox (a real Dovecot)', () => {
     const [a, b, c] = subs.map((s) => ({ id: s.id })) as [{ id: number }, { id: number }, { id: number }];
 
     const url = dovecot.url('bounces');
-    const client = new ImapFlow({
-      host: '127.0.0.1',
-      port: dovecot.port,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: 'bounces', pass: DOVECOT_PASSWORD },
-      logger: false,
-    });
-    await client.connect();
+    const client = await bouncesClient(dovecot);
     const sent = await sentCampaign(store, { listId: list.id, subscriberIds: [a.id, b.id, c.id] });
     const rp = (id: number) => sent.deliveries.find((d) => d.subscriberId === id)?.returnPath ?? '';
     await client.append('INBOX', hardBounce(rp(a.id), 'l1@example.org'));

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { freePort } from '../../src/runtime/redis-server.ts';
 
 /**
@@ -102,4 +103,18 @@ service imap-login {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A connected IMAP client of the `bounces` mailbox (to drop messages into it, as a mail server would). */
+export async function bouncesClient(dovecot: Dovecot): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: 'bounces', pass: DOVECOT_PASSWORD },
+    logger: false,
+  });
+  await client.connect();
+  return client;
 }
