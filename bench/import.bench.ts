@@ -55,9 +55,9 @@ function run(label: string, env: NodeJS.ProcessEnv) {
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${label}: import failed: ${r.stderr}`);
     const rss = Number(/peak-rss-kb (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
-    const summary = r.stdout.trim().split('\n').at(-1);
+    const summary = r.stdout.split('\n').find((l) => l.includes(' → '));
     console.log(
-      `| ${label} | ${pass} | ${Math.round(ROWS / seconds).toLocaleString('en-US')} rows/s | ${seconds.toFixed(1)} s | ${rss.toFixed(0)} MB | ${summary?.replace(/^.*?: /, '')} |`,
+      `| ${label} | ${pass} | ${Math.round(ROWS / seconds).toLocaleString('en-US')} rows/s | ${seconds.toFixed(1)} s | ${rss.toFixed(0)} MB | ${summary?.replace(/^.*?→ [^:]*: /, '')} |`,
     );
   }
 }

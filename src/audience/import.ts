@@ -16,6 +16,7 @@ import type { MembershipStatus } from '../store/schema.ts';
 import { openCsv } from './csv-source.ts';
 import { formatFor, type RowReader } from './formats.ts';
 import { applyImportedStatus, importMembers, resubscribe } from './membership.ts';
+import { SeenAddresses } from './seen-addresses.ts';
 
 export const BATCH_ROWS = 1000;
 /** A header wider than this is not a subscriber list (a spreadsheet saved with the wrong delimiter, or junk). */
@@ -70,6 +71,11 @@ export interface ImportSummary {
   left: number;
   /** Rows whose address is a reader already given, written with other letter case: one reader. */
   caseVariants: number;
+  /**
+   * Rows repeating an address given on an earlier line of the same file (letter case aside): merged
+   * into one reader, later cells winning, a "left" in any row winning; reported with both lines.
+   */
+  duplicates: number;
   /** The source format recognised (or forced with --from), the encoding and the delimiter read. */
   format: string;
   encoding: string;
@@ -81,6 +87,13 @@ export interface Rejection {
   line: number;
   email: string;
   reason: string;
+}
+
+/** A row repeating the address of an earlier line. */
+export interface Duplicate {
+  line: number;
+  firstLine: number;
+  email: string;
 }
 
 export interface ImportOptions {
@@ -95,6 +108,7 @@ export interface ImportOptions {
   /** Read the file in this encoding instead of detecting it. */
   encoding?: string | undefined;
   onReject?: (r: Rejection) => void;
+  onDuplicate?: (d: Duplicate) => void;
   /** Called after each batch with rows done and bytes read. */
   onProgress?: (rows: number, bytesRead: number) => void;
 }
@@ -109,6 +123,8 @@ interface Row {
   status: MembershipStatus;
   /** The old tool's do-not-mail entry (listmonk blocklisted): suppressed here too. */
   suppress?: string | undefined;
+  /** The line that first gave this address, when this row repeats it. */
+  repeatOf?: number | undefined;
 }
 
 /**
@@ -132,6 +148,7 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
     resubscribed: 0,
     left: 0,
     caseVariants: 0,
+    duplicates: 0,
     format: '',
     encoding: csv.encoding,
     guessedEncoding: csv.guessedEncoding,
@@ -149,6 +166,7 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
 
   let read: RowReader | null = null;
   let batch: Row[] = [];
+  const seen = new SeenAddresses();
   try {
     for await (const { line, cells } of csv.records((p) => {
       if (!read)
@@ -214,6 +232,11 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
         reject({ line, email: parsed.address, reason: tooBig });
         continue;
       }
+      const repeatOf = seen.firstLine(parsed.normalized, line);
+      if (repeatOf !== undefined) {
+        summary.duplicates++;
+        opts.onDuplicate?.({ line, firstLine: repeatOf, email: parsed.address });
+      }
       batch.push({
         line,
         email: parsed.address,
@@ -222,6 +245,7 @@ export async function importCsv(store: Store, opts: ImportOptions): Promise<Impo
         attributes: r.attributes,
         status: r.status,
         suppress: r.suppress,
+        repeatOf,
       });
       if (batch.length >= BATCH_ROWS) {
         await applyBatch(store, list, batch, summary, settings);
@@ -253,14 +277,12 @@ async function applyBatch(
 ) {
   // Rows for one reader (letter case aside) merge into the first occurrence, in file order.
   const merged = new Map<string, Row>();
-  let repeats = 0;
   for (const r of rows) {
     const first = merged.get(r.normalized);
     if (!first) {
       merged.set(r.normalized, r);
       continue;
     }
-    repeats++;
     if (r.email !== first.email) summary.caseVariants++;
     first.name = r.name ?? first.name;
     first.attributes = { ...first.attributes, ...r.attributes };
@@ -281,6 +303,11 @@ async function applyBatch(
     const newSubscribers: Row[] = [];
     const newMembers: Array<{ subscriberId: number; emailNormalized: string; status: MembershipStatus }> = [];
     const renamed: number[] = [];
+    // A row repeating an earlier batch's address was counted as a duplicate: it adds to the counts
+    // only what it changed (updated, left, resubscribed), never a second "unchanged" or "kept".
+    const quiet = (row: Row, key: 'kept' | 'notUpdated' | 'unchanged') => {
+      if (row.repeatOf === undefined) summary[key]++;
+    };
 
     for (const row of merged.values()) {
       if (row.suppress && !suppressed.has(row.normalized)) {
@@ -292,7 +319,7 @@ async function applyBatch(
       const sub = existing.get(row.normalized);
       if (!sub) {
         if (suppressed.has(row.normalized)) {
-          summary.kept++;
+          quiet(row, 'kept');
           continue;
         }
         newSubscribers.push(row);
@@ -305,7 +332,7 @@ async function applyBatch(
       const name = row.name ?? sub.name;
       const differs = name !== sub.name || JSON.stringify(attributes) !== JSON.stringify(oldAttributes);
       const changed = differs && settings.update;
-      if (differs && !settings.update) summary.notUpdated++;
+      if (differs && !settings.update) quiet(row, 'notUpdated');
       if (changed) {
         await updateSubscriber(trx, sub.id, { name, attributes: JSON.stringify(attributes) });
         renamed.push(sub.id);
@@ -313,7 +340,7 @@ async function applyBatch(
       const status = statuses.get(sub.id);
       if (status === undefined) {
         if (suppressed.has(row.normalized)) {
-          summary.kept++;
+          quiet(row, 'kept');
           continue;
         }
         newMembers.push({ subscriberId: sub.id, emailNormalized: row.normalized, status: row.status });
@@ -332,7 +359,7 @@ async function applyBatch(
         summary.left++;
       } else if (status === 'active') {
         if (changed) summary.updated++;
-        else summary.unchanged++;
+        else quiet(row, 'unchanged');
       } else if (
         status === 'unsubscribed' &&
         row.status === 'active' &&
@@ -346,7 +373,7 @@ async function applyBatch(
         );
         summary.resubscribed++;
       } else {
-        summary.kept++;
+        quiet(row, 'kept');
       }
     }
     // A reader is one person across lists: a new name given here shows on their other lists too.
@@ -375,6 +402,4 @@ async function applyBatch(
     summary.added += joined;
     summary.left += members.length - joined;
   });
-  // A repeated row is compared with the merged first one: same data, nothing more to do.
-  summary.unchanged += repeats;
 }

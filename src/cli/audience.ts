@@ -91,6 +91,11 @@ export function registerAudience(program: Command, config: () => Config): void {
               if (shown.length < 50) shown.push(line);
               else hidden++;
             },
+            onDuplicate: (d) => {
+              const line = `${file}:${d.line}: ${d.email}: repeats line ${d.firstLine}: merged into one reader`;
+              if (shown.length < 50) shown.push(line);
+              else hidden++;
+            },
             onProgress: (rows, bytes) => {
               if (!bar && rows >= 10_000 && process.stderr.isTTY) {
                 bar = new cliProgress.SingleBar(
@@ -108,7 +113,7 @@ export function registerAudience(program: Command, config: () => Config): void {
           });
           (bar as cliProgress.SingleBar | null)?.stop();
           for (const line of shown) console.error(line);
-          if (hidden) console.error(`… and ${hidden} more rejected rows`);
+          if (hidden) console.error(`… and ${hidden} more rejected or repeated rows`);
           const seconds = (performance.now() - started) / 1000;
           for (const line of importReport(file, opts.list, summary, seconds)) console.log(line);
         });
@@ -242,6 +247,10 @@ export function importReport(file: string, list: string, s: ImportSummary, secon
   if (s.caseVariants)
     lines.push(
       `  ${s.caseVariants} rows give an address already known with other letter case (Jean@… and jean@…): one reader, sent to as first given`,
+    );
+  if (s.duplicates)
+    lines.push(
+      `  ${s.duplicates} rows repeat an address given on an earlier line (lines above): merged into one reader, the later cells winning, a "left" in any row winning`,
     );
   if (s.updatedElsewhere)
     lines.push(

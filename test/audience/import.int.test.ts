@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportMembers } from '../../src/audience/export.ts';
-import { importCsv, type Rejection } from '../../src/audience/import.ts';
+import { type Duplicate, importCsv, type Rejection } from '../../src/audience/import.ts';
 import {
   createList,
   eventsOf,
@@ -48,8 +48,15 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
 
   it('reports every bad row with its line and reason, merges duplicates, and imports the rest', async () => {
     const rejects: Rejection[] = [];
+    const repeats: Duplicate[] = [];
     const file = write('a.csv', CSV);
-    const summary = await importCsv(t.store, { file, list: 'lecteurs', onReject: (r) => rejects.push(r) });
+    const summary = await importCsv(t.store, {
+      file,
+      list: 'lecteurs',
+      onReject: (r) => rejects.push(r),
+      onDuplicate: (d) => repeats.push(d),
+    });
+    expect(repeats).toEqual([{ line: 7, firstLine: 4, email: 'claire@example.be' }]);
     expect(rejects).toEqual([
       { line: 3, email: 'pas-une-adresse', reason: 'no @' },
       { line: 6, email: 'a..b@example.org', reason: 'invalid local part "a..b"' },
@@ -59,7 +66,7 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       rows: 8,
       added: 4,
       updated: 0,
-      unchanged: 1,
+      unchanged: 0,
       rejected: 3,
       kept: 0,
       resubscribed: 0,
@@ -67,6 +74,7 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       updatedElsewhere: 0,
       notUpdated: 0,
       caseVariants: 1,
+      duplicates: 1,
       format: 'numero',
       encoding: 'utf-8',
       guessedEncoding: false,
@@ -93,7 +101,7 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       rows: 8,
       added: 0,
       updated: 0,
-      unchanged: 5,
+      unchanged: 4,
       rejected: 3,
       kept: 0,
       resubscribed: 0,
@@ -101,6 +109,7 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       updatedElsewhere: 0,
       notUpdated: 0,
       caseVariants: 1,
+      duplicates: 1,
       format: 'numero',
       encoding: 'utf-8',
       guessedEncoding: false,
@@ -111,6 +120,40 @@ describe.each(BACKENDS)('subscribers import on %s', (backend) => {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirst();
     expect(Number(eventsAfter?.n)).toBe(Number(eventsBefore?.n));
+  });
+
+  it('reports a repeated address with both lines, in one batch or far apart, and merges it into one reader', async () => {
+    // Rows 2..2501 (three batches of BATCH_ROWS): lecteur0 repeated at once with a new name, lecteur5
+    // repeated 2,000 lines later saying it left, lecteur7 repeated identically far away.
+    const rows = ['email,name,status'];
+    for (let i = 0; i < 2500; i++) rows.push(`lecteur${i}@example.org,Lecteur ${i},active`);
+    rows.splice(3, 0, 'Lecteur0@example.org,Aïgerim,active'); // line 4
+    rows.push('lecteur5@example.org,Lecteur 5,unsubscribed'); // line 2503 (lecteur5 was line 8)
+    rows.push('lecteur7@example.org,Lecteur 7,active'); // line 2504 (lecteur7 was line 10)
+    const repeats: Duplicate[] = [];
+    const s = await importCsv(t.store, {
+      file: write('big.csv', `${rows.join('\n')}\n`),
+      list: 'lecteurs',
+      onDuplicate: (d) => repeats.push(d),
+    });
+    expect(repeats).toEqual([
+      { line: 4, firstLine: 2, email: 'Lecteur0@example.org' },
+      { line: 2503, firstLine: 8, email: 'lecteur5@example.org' },
+      { line: 2504, firstLine: 10, email: 'lecteur7@example.org' },
+    ]);
+    expect(s).toMatchObject({
+      rows: 2503,
+      added: 2500,
+      duplicates: 3,
+      unchanged: 0,
+      left: 1,
+      caseVariants: 1,
+    });
+    const [first] = await subscribersByNormalized(t.store.db, ['lecteur0@example.org']);
+    expect(first?.name).toBe('Aïgerim');
+    const [left] = await subscribersByNormalized(t.store.db, ['lecteur5@example.org']);
+    expect(await membership(t.store.db, 1, left?.id ?? 0)).toBe('unsubscribed');
+    expect((await listCounts(t.store.db))[0]).toMatchObject({ active: 2499, total: 2500 });
   });
 
   it('updates changed attributes and counts them', async () => {

@@ -284,6 +284,15 @@ describe.each(BACKENDS)('one reader, one subscriber, across lists, on %s', (back
       env,
     );
     expect(m.stdout).toMatch(/read as a mailchimp export/);
+    const twice = path.join(dir, 'twice.csv');
+    fs.writeFileSync(
+      twice,
+      'email,name\nnew@example.kz,Nurlan\nother@example.kz,O\nNEW@example.kz,Nurlan B.\n',
+    );
+    const d = await numero(['subscribers', 'import', twice, '-l', 'hebdo'], env);
+    expect(d.stderr).toContain('twice.csv:4: NEW@example.kz: repeats line 2: merged into one reader');
+    expect(d.stdout).toMatch(/2 added, 0 updated, 0 unchanged, 0 rejected/);
+    expect(d.stdout).toMatch(/1 rows repeat an address given on an earlier line/);
     const bad = await numero(['subscribers', 'import', fixture('unclosed-quote.csv'), '-l', 'hebdo'], env);
     expect(bad.code).toBe(0);
     expect(bad.stderr).toMatch(/unclosed-quote\.csv:3: a quote/);
