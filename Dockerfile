@@ -9,7 +9,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 # `numero worker` runs as a bundle of its sources (bin/worker-bundle.mjs): built here once, so
 # workers start at once and node_modules may be read-only at run time.
-RUN node --input-type=module -e "await (await import('./bin/worker-bundle.mjs')).workerBundle()"
+RUN node bin/worker-bundle.mjs
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "bin/numero.js"]
 CMD ["--help"]

@@ -14,6 +14,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
@@ -25,7 +26,6 @@ import { buildMessage } from '../src/send/message.ts';
 import { PreparedIssue } from '../src/send/prepared.ts';
 import { DKIM_HEADERS } from '../src/send/transport.ts';
 import { createList, insertMemberships, insertSubscribers } from '../src/store/audience.ts';
-import { campaignById } from '../src/store/campaigns.ts';
 import { openStore } from '../src/store/db.ts';
 import { scratchDatabase } from '../test/helpers/scratch-database.ts';
 
@@ -34,19 +34,38 @@ const ISSUE = path.join(ROOT, 'issues/2025-10-02-numero-37.md');
 const SECRET = 'b'.repeat(64);
 const PUBLIC_URL = 'https://lettre.example.org';
 const POOL = 5;
-/** V8 flags for the worker process: the production ones (see Dockerfile); WORKER_FLAGS=' ' for Node's defaults. */
-const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '--max-old-space-size=64 --max-semi-space-size=4')
-  .split(' ')
-  .filter(Boolean);
+/**
+ * Node flags added in front of `bin/numero.js worker`: none by default, so the worker starts exactly
+ * as the README and docker-compose.yml start it (numero sets its own V8 limits, see bin/numero.js);
+ * e.g. WORKER_FLAGS='--cpu-prof' to profile it.
+ */
+const WORKER_FLAGS = (process.env.WORKER_FLAGS ?? '').split(' ').filter(Boolean);
 
-async function startSink(): Promise<{ url: string; child: ChildProcess }> {
+interface Sink {
+  url: string;
+  child: ChildProcess;
+  /** Sends a command to the sink and resolves with its one-line answer. */
+  ask(command: 'reset' | 'stats'): Promise<string>;
+}
+
+async function startSink(): Promise<Sink> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bench/sink.mjs')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const port = await new Promise<string>((resolve) =>
-    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())),
-  );
-  return { url: `smtp://127.0.0.1:${port}`, child };
+  const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const waiting: Array<(line: string) => void> = [];
+  lines.on('line', (line) => waiting.shift()?.(line));
+  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const port = await next();
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    child,
+    ask(command) {
+      const answer = next();
+      child.stdin?.write(`${command}\n`);
+      return answer;
+    },
+  };
 }
 
 const peakRss = (stderr: string) => Number(/peak-rss-kb (\d+)/.exec(stderr)?.[1] ?? 0) / 1024;
@@ -212,6 +231,9 @@ function at(samples: Sample[], t: number, key: 'cpu' | 'rss'): number {
   return prev?.[key] ?? 0;
 }
 
+const label = (v: Variant) =>
+  `${v.readers.toLocaleString('en-US')} | ${v.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${v.workers} | ${v.dkim ? 'on' : 'off'}`;
+
 export interface Variant {
   readers: number;
   db: 'sqlite' | 'postgres';
@@ -219,7 +241,8 @@ export interface Variant {
   dkim: boolean;
 }
 
-async function pipeline(v: Variant, smtpUrl: string) {
+async function pipeline(v: Variant, sink: Sink) {
+  const smtpUrl = sink.url;
   const n = v.readers;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-bench-send-'));
   const redis = await startRedisServer({ dir: path.join(dir, 'redis'), port: await freePort() });
@@ -280,6 +303,10 @@ async function pipeline(v: Variant, smtpUrl: string) {
   const enqueueSeconds = (performance.now() - t0) / 1000;
   if (sendCode !== 0) throw new Error(`numero send failed: ${sendErr}`);
 
+  // End to end, as the sender sees it: from launching the workers to the sink's last acceptance,
+  // and to the campaign's `sent`.
+  await sink.ask('reset');
+  const launchedAt = Date.now();
   const workers = Array.from({ length: v.workers }, () => {
     const child = spawn(process.execPath, [...WORKER_FLAGS, '--require', ...numero, 'worker'], {
       env,
@@ -295,13 +322,23 @@ async function pipeline(v: Variant, smtpUrl: string) {
     });
     return { child, sampler: sampler(child.pid ?? 0), err: () => err };
   });
+  let sentAt = 0;
   for (;;) {
-    const c = await campaignById(store.db, 1);
-    if (c?.state === 'sent') break;
+    const c = await store.db
+      .selectFrom('campaigns')
+      .select(['state', 'updated_at'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    if (c?.state === 'sent') {
+      sentAt = Date.parse(c.updated_at);
+      break;
+    }
     if (workers.some((w) => w.child.exitCode !== null))
       throw new Error(`a worker died: ${workers.map((w) => w.err()).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 50));
   }
+  const [, accepted, firstAccepted, lastAccepted] = (await sink.ask('stats')).split(' ').map(Number);
+  if (accepted !== n) throw new Error(`the sink accepted ${accepted} messages, not ${n}`);
   for (const w of workers) w.sampler.stop();
   clearInterval(redisTimer);
   const span = await store.db
@@ -335,7 +372,14 @@ async function pipeline(v: Variant, smtpUrl: string) {
       peak: peakRss(w.err()),
     };
   });
+  const endToEnd = {
+    toLast: n / (((lastAccepted ?? 0) - launchedAt) / 1000),
+    toSent: n / ((sentAt - launchedAt) / 1000),
+    start: ((firstAccepted ?? 0) - launchedAt) / 1000,
+    tail: (sentAt - (lastAccepted ?? 0)) / 1000,
+  };
   return {
+    endToEnd,
     rate: Number(span.n) / Math.max(seconds, 0.001),
     enqueueSeconds,
     sendRss: peakRss(sendErr),
@@ -388,6 +432,7 @@ function variants(argv: string[]): Variant[] {
 }
 
 const sink = await startSink();
+const endToEndRows: string[] = [];
 console.log(
   `numero send benchmark: node ${process.version}; ${os.cpus().length} cores; sink, Redis and the database on this machine; pool ${POOL} per worker; worker flags: ${WORKER_FLAGS.join(' ') || '(Node defaults)'}`,
 );
@@ -401,7 +446,7 @@ for (const v of variants(process.argv.slice(2))) {
   const top = only || v.dkim ? null : await ceiling(v.readers, sink.url);
   const none = { rate: Number.NaN, cpuMs: Number.NaN };
   const bareBefore = only ? none : await bareLoop(v.readers, sink.url, v.dkim);
-  const p = await pipeline(v, sink.url);
+  const p = await pipeline(v, sink);
   // The loop again after the pipeline, and the faster of the two is the baseline: this machine's
   // speed drifts between runs, and the ratio should never flatter the pipeline.
   const bareAfter = only ? none : await bareLoop(v.readers, sink.url, v.dkim);
@@ -415,8 +460,21 @@ for (const v of variants(process.argv.slice(2))) {
   const rss = p.perWorker
     .map((w) => `${w.rssMin.toFixed(0)}–${w.rssMax.toFixed(0)} MB (${w.peak.toFixed(0)})`)
     .join(', ');
+  const e = p.endToEnd;
+  const ofBareE2e = Number.isNaN(bare) ? 'n/a' : `${Math.round((e.toLast / bare) * 100)} %`;
+  endToEndRows.push(
+    `| ${label(v)} | ${Number.isNaN(bare) ? 'n/a' : `${Math.round(bare)} msg/s`} | ${Math.round(p.rate)} msg/s (${ofBare}) | **${Math.round(e.toLast)} msg/s (${ofBareE2e})** | ${Math.round(e.toSent)} msg/s | ${e.start.toFixed(2)} s | ${e.tail.toFixed(2)} s |`,
+  );
   console.log(
-    `| ${v.readers.toLocaleString('en-US')} | ${v.db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${v.workers} | ${v.dkim ? 'on' : 'off'} | ${ceil} | ${Number.isNaN(bare) ? 'n/a' : `${Math.round(bare)} msg/s`} | ${Math.round(p.rate)} msg/s | ${ofBare} | ${ofCeil} | ${p.enqueueSeconds.toFixed(1)} s | ${p.sendRss.toFixed(0)} MB | ${cpu} | ${Number.isNaN(best.cpuMs) ? '?' : best.cpuMs.toFixed(2)} / ${workerCpuMs.toFixed(2)} ms | ${rss} | ${p.redisPeak.toFixed(1)} MB |`,
+    `| ${label(v)} | ${ceil} | ${Number.isNaN(bare) ? 'n/a' : `${Math.round(bare)} msg/s`} | ${Math.round(p.rate)} msg/s | ${ofBare} | ${ofCeil} | ${p.enqueueSeconds.toFixed(1)} s | ${p.sendRss.toFixed(0)} MB | ${cpu} | ${Number.isNaN(best.cpuMs) ? '?' : best.cpuMs.toFixed(2)} / ${workerCpuMs.toFixed(2)} ms | ${rss} | ${p.redisPeak.toFixed(1)} MB |`,
   );
 }
+console.log(
+  "\nEnd to end, as a sender waits: from launching `numero worker` (as the README starts it) to the sink's last acceptance, and to the campaign's `sent`; start is launch → first acceptance (process start, connections, the first batch), tail is last acceptance → `sent`.\n",
+);
+console.log(
+  '| readers | store | workers | DKIM | bare Nodemailer loop | steady state (pipeline / bare) | end to end → last acceptance (/ bare) | end to end → `sent` | start | tail |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const row of endToEndRows) console.log(row);
 sink.child.kill('SIGTERM');

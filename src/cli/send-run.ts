@@ -14,6 +14,7 @@ import { preflight } from '../send/preflight.ts';
 import { verifyRelay } from '../send/transport.ts';
 import { type CampaignRow, campaignById } from '../store/campaigns.ts';
 import { openStore, type Store } from '../store/db.ts';
+import { acceptedSpan } from '../store/deliveries.ts';
 import { formatReport } from './campaign-show.ts';
 
 /**
@@ -111,13 +112,18 @@ export async function queueCampaign(
   }
 }
 
-/** Shows sent / failed / remaining with the rate until the campaign ends. Ctrl-C leaves it running. */
+/**
+ * Shows sent / failed / remaining with the current rate and the time left until the campaign ends;
+ * the last line gives the time end to end (since `since`, the command's start). Ctrl-C leaves it
+ * running.
+ */
 export async function followCampaign(
   store: Store,
   id: number,
-  o: { stalled?: () => Promise<string | null>; stallMs?: number } = {},
+  o: { stalled?: () => Promise<string | null>; stallMs?: number; since?: number } = {},
 ): Promise<void> {
-  const started = Date.now();
+  const since = o.since ?? Date.now();
+  const pace = new Pace();
   let lastMoved = Date.now();
   let lastDone = -1;
   let said: string | null = null;
@@ -126,7 +132,7 @@ export async function followCampaign(
     ? new cliProgress.SingleBar(
         {
           format:
-            'campaign {id} [{bar}] {sent} sent | {failed} failed | {remaining} remaining | {rate} msg/s',
+            'campaign {id} [{bar}] {sent} sent | {failed} failed | {remaining} remaining | {rate} msg/s | {eta} left',
           stream: process.stderr,
         },
         cliProgress.Presets.shades_classic,
@@ -144,9 +150,10 @@ export async function followCampaign(
       if (!c) return;
       const { counts: n, remaining } = await campaignProgress(store.db, c);
       const failed = n.failed + n.bounced;
-      const rate = Math.round(n.sent / Math.max(0.001, (Date.now() - started) / 1000));
       // Nothing moves for a few seconds: say why, once per reason, instead of counting for ever.
       const done = c.total - remaining;
+      const rate = Math.round(pace.add(done));
+      const eta = formatDuration(rate > 0 ? remaining / rate : Number.NaN);
       if (done !== lastDone) {
         lastDone = done;
         lastMoved = Date.now();
@@ -159,20 +166,20 @@ export async function followCampaign(
         }
         lastMoved = Date.now();
       }
-      const values = { id, sent: n.sent, failed, remaining, rate };
+      const values = { id, sent: n.sent, failed, remaining, rate, eta };
       if (bar) {
         if (!bar.isActive) bar.start(Math.max(1, c.total), 0, values);
         bar.update(c.total - remaining, values);
       } else if (Date.now() - lastLine > 2_000 || remaining === 0) {
         console.log(
-          `campaign ${id}: ${n.sent} sent, ${failed} failed, ${n.skipped} skipped, ${remaining} remaining (${rate} msg/s)`,
+          `campaign ${id}: ${n.sent} sent, ${failed} failed, ${n.skipped} skipped, ${remaining} remaining (${rate} msg/s${remaining ? `, ${eta} left` : ''})`,
         );
         lastLine = Date.now();
       }
       if (['sent', 'cancelled', 'paused'].includes(c.state) || interrupted) {
         bar?.stop();
         if (interrupted) console.log(`left campaign ${id} running; follow it with: numero campaigns`);
-        else console.log(`campaign ${id} ${c.state}${c.state_reason ? `: ${c.state_reason}` : ''}`);
+        else console.log(await finalLine(store, c, n.sent, since));
         return;
       }
       await new Promise((r) => setTimeout(r, 500));
@@ -180,6 +187,40 @@ export async function followCampaign(
   } finally {
     process.removeListener('SIGINT', onInt);
   }
+}
+
+/** The last line: the state, and for a sent campaign its time end to end and its sending rate. */
+async function finalLine(store: Store, c: CampaignRow, sent: number, since: number): Promise<string> {
+  const head = `campaign ${c.id} ${c.state}${c.state_reason ? `: ${c.state_reason}` : ''}`;
+  if (c.state !== 'sent' || !sent) return head;
+  const span = await acceptedSpan(store.db, c.id);
+  const total = formatDuration((Date.now() - since) / 1000);
+  if (!span) return `${head}: ${total} end to end`;
+  const sending = (Date.parse(span.last) - Date.parse(span.first)) / 1000;
+  const rate = sending > 0 ? ` at ${Math.round(sent / sending)} msg/s` : '';
+  return `${head}: ${sent} accepted, ${total} end to end (from this command's start; sending ${formatDuration(sending)}${rate})`;
+}
+
+/** The rate over the last 10 seconds of samples (msg/s), so that a wait at the start does not hide it. */
+export class Pace {
+  private samples: Array<{ t: number; done: number }> = [];
+  add(done: number, t = Date.now()): number {
+    this.samples.push({ t, done });
+    while (this.samples.length > 2 && t - (this.samples[1]?.t ?? t) >= 10_000) this.samples.shift();
+    const first = this.samples[0];
+    if (!first || t - first.t < 250) return 0;
+    return Math.max(0, (done - first.done) / ((t - first.t) / 1000));
+  }
+}
+
+/** 0.4 s, 42 s, 3 min 05 s, 1 h 02 min; "?" when unknown. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
 async function withStore<T>(cfg: Config, fn: (store: Store) => Promise<T>): Promise<T> {

@@ -39,7 +39,11 @@ export function registerSend(program: Command, config: () => Config): void {
         });
         try {
           if (!opts.detach)
-            await followCampaign(queued.store, queued.campaign.id, { stalled: queued.stalled });
+            // The end-to-end time counts from this process's start, as the sender waited.
+            await followCampaign(queued.store, queued.campaign.id, {
+              stalled: queued.stalled,
+              since: Math.round(performance.timeOrigin),
+            });
         } finally {
           await queued.close();
         }

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 import type { Config } from '../config.ts';
 import { healthRoutes, redisProbe, storeProbe } from '../server/health.ts';
 import { type Listening, listen } from '../server/listen.ts';
@@ -32,6 +34,9 @@ export async function runWorkerProcess(cfg: Config): Promise<void> {
       metrics: http ? `${http.url}/metrics` : null,
       // Which code runs: the bundle `numero worker` builds at start (bin/worker-bundle.mjs), or src/.
       code: fileURLToPath(import.meta.url),
+      // The V8 heap it may use (bin/worker-thread.mjs sizes it, in a thread, unless the launcher did).
+      heapLimitMb: Math.round(v8.getHeapStatistics().heap_size_limit / 1024 / 1024),
+      thread: !isMainThread,
     },
     'worker.started',
   );

@@ -34,6 +34,20 @@ export async function deliveryCounts(db: Db, campaignId?: number): Promise<Statu
   return counts;
 }
 
+/** When a campaign's first and last message were accepted (ISO times), or null before any. */
+export async function acceptedSpan(
+  db: Db,
+  campaignId: number,
+): Promise<{ first: string; last: string } | null> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select([(eb) => eb.fn.min('sent_at').as('first'), (eb) => eb.fn.max('sent_at').as('last')])
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'sent')
+    .executeTakeFirst();
+  return row?.first && row.last ? { first: String(row.first), last: String(row.last) } : null;
+}
+
 /** A batch's deliveries that still need a send: pending, or claimed by an earlier run of this job. */
 export interface DeliveryToSend {
   id: number;

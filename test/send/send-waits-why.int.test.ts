@@ -50,5 +50,11 @@ describe('numero send, waiting, says why nothing moves (real Redis, no worker)',
     await h.startWorker();
     await saw(/campaign \d+ sent/);
     expect(await exited).toBe(0);
+    // While it waited: the rate and the time left (unknown while nothing moves); at the end, the
+    // time end to end from the command's start and the sending rate from the ledger.
+    expect(out).toMatch(/5 remaining \(0 msg\/s, \? left\)/);
+    expect(out).toMatch(
+      /campaign \d+ sent: 5 accepted, [\d.]+ s end to end \(from this command's start; sending [\d.]+ s( at \d+ msg\/s)?\)/,
+    );
   }, 120_000);
 });

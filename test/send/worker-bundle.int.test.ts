@@ -13,7 +13,7 @@ describe('numero worker runs as a bundle of its own sources', () => {
   });
   afterAll(() => h.dispose());
 
-  it('starts from node_modules/.cache, not through the TypeScript loader, and stops on SIGTERM', async () => {
+  it('starts from node_modules/.cache, not through the TypeScript loader, with its own heap limits, and stops on SIGTERM', async () => {
     const child = h.spawnWorker({ LOG_LEVEL: 'info', NUMERO_WORKER_TSX: process.env.T ?? '0' });
     let err = '';
     const started = new Promise<Record<string, unknown>>((resolve) => {
@@ -28,6 +28,9 @@ describe('numero worker runs as a bundle of its own sources', () => {
       new RegExp(`^${CACHE_DIR.replaceAll('.', '\\.')}/worker-[0-9a-f]{16}/worker\\.js$`),
     );
     expect(err).not.toContain('running through tsx instead');
+    // numero sized the heap itself (a thread with resource limits): no V8 flags were given here.
+    expect(line).toMatchObject({ thread: true });
+    expect(line.heapLimitMb).toBeLessThan(100);
     child.kill('SIGTERM');
     const [code, signal] = await once(child, 'close');
     expect(`${code} ${signal}`, err).toBe('0 null');
