@@ -83,6 +83,12 @@ function reader(
   o: {
     email: number;
     name: number[];
+    /**
+     * The first-name column when the name comes from separate first and last names: the first name
+     * is kept as the attribute `first_name` (empty too), so that a reader with only a last name is
+     * not greeted by it («Bonjour Peeters») and a first name of two words stays whole.
+     */
+    first?: number;
     drop: ReadonlySet<string>;
     status: (cells: string[]) => { status: MembershipStatus; suppress?: string } | { reject: string };
     attributes?: (cells: string[]) => { attributes: Record<string, string> } | { reject: string };
@@ -99,9 +105,13 @@ function reader(
     const entries: Array<[string, string]> = [];
     for (const [h, i] of attrColumns) {
       const v = cells[i];
-      if (v !== undefined && v !== '') entries.push([h, unescapeFormula(v)]);
+      // An empty first_name is kept: it says "no first name" (see `first` above), and an export of
+      // numero's carries it so.
+      if (v !== undefined && (v !== '' || h === 'first_name')) entries.push([h, unescapeFormula(v)]);
     }
     let attributes: Record<string, string> = Object.fromEntries(entries);
+    if (o.first !== undefined && o.first >= 0 && o.name.length > 1)
+      attributes = { ...attributes, first_name: unescapeFormula((cells[o.first] ?? '').trim()) };
     if (o.attributes) {
       const extra = o.attributes(cells);
       if ('reject' in extra) return extra;
@@ -138,6 +148,7 @@ const numero: SourceFormat = {
     return reader(header, {
       email,
       name: names,
+      first: name >= 0 ? -1 : first,
       drop: new Set(STATUS_COLUMNS),
       status: (cells) => {
         const s = statusOf(status >= 0 ? cells[status] : '');
@@ -194,7 +205,13 @@ const mailchimp: SourceFormat = {
       : has(header, 'unsub_time')
         ? { status: 'unsubscribed' }
         : { status: 'active' };
-    return reader(header, { email, name, drop: MAILCHIMP_SYSTEM, status: () => standing });
+    return reader(header, {
+      email,
+      name,
+      first: indexOf(header, 'first name'),
+      drop: MAILCHIMP_SYSTEM,
+      status: () => standing,
+    });
   },
 };
 
@@ -260,6 +277,7 @@ const beehiiv: SourceFormat = {
     return reader(header, {
       email,
       name,
+      first: indexOf(header, 'first_name'),
       drop: new Set(['status', 'created', 'created_at', 'unsubscribed_at']),
       status: (cells) => {
         const v = (cells[status] ?? '').trim().toLowerCase();
@@ -355,7 +373,13 @@ const brevo: SourceFormat = {
     const name = [indexOf(header, 'prenom', 'firstname'), indexOf(header, 'nom', 'lastname')].filter(
       (i) => i >= 0,
     );
-    return reader(header, { email, name, drop: new Set(), status: () => ({ status: 'active' }) });
+    return reader(header, {
+      email,
+      name,
+      first: indexOf(header, 'prenom', 'firstname'),
+      drop: new Set(),
+      status: () => ({ status: 'active' }),
+    });
   },
 };
 

@@ -64,7 +64,7 @@ const ORIGIN: Array<[RegExp, string]> = [
   ],
   [
     /@media|!important|color-scheme|class selector|combinator/,
-    'templates/theme.ts (responsiveCss: dark mode and mobile)',
+    'src/render/theme.ts (responsiveCss: dark mode and mobile)',
   ],
   [/display|opacity|max-height/, 'the template (hidden preheader)'],
   [/<body>|ID selector|outline/, 'the engine (React Email or MJML)'],

@@ -3,8 +3,8 @@ import { toHtml } from 'hast-util-to-html';
 import type { FootnoteReference, Root as MdRoot } from 'mdast';
 import { toHast } from 'mdast-util-to-hast';
 import { SKIP, visit } from 'unist-util-visit';
-import { theme } from '../../templates/theme.ts';
 import type { Blocks } from '../content/issue.ts';
+import { theme } from './theme.ts';
 
 /** A run of Markdown blocks turned into email-safe HTML: every style inline, a class for dark mode. */
 export interface Fragment {
@@ -18,6 +18,7 @@ const c = theme.light;
 const wrap = 'overflow-wrap:break-word;word-wrap:break-word;word-break:break-word';
 const body = `font-family:${theme.fontBody};font-size:17px;line-height:1.6;color:${c.ink};${wrap}`;
 const mono = 'font-family:Menlo,Consolas,monospace';
+const cell = `font-family:${theme.fontBody};font-size:15px;line-height:1.5;color:${c.ink};overflow-wrap:normal;word-break:normal`;
 
 /** Inline style and dark-mode class per element. Clients that strip <style> still get these. */
 const STYLES: Record<string, [style: string, className?: string]> = {
@@ -38,8 +39,10 @@ const STYLES: Record<string, [style: string, className?: string]> = {
   img: ['display:block;width:100%;max-width:100%;height:auto;border:0;margin:0 0 16px'],
   hr: [`border:0;border-top:1px solid ${c.rule};margin:24px 0`, 'n-rule'],
   table: ['width:100%;border-collapse:collapse;margin:0;table-layout:auto'],
-  th: [`${body};font-size:15px;text-align:left;padding:6px;border-bottom:2px solid ${c.rule}`, 'n-ink'],
-  td: [`${body};font-size:15px;padding:6px;border-bottom:1px solid ${c.rule}`, 'n-ink'],
+  // Cells break between words only: `break-word` would let a browser shrink a column of a wide table
+  // to one letter per line on a phone; instead the table grows wider and scrolls in its box.
+  th: [`${cell};text-align:left;padding:6px;border-bottom:2px solid ${c.rule}`, 'n-ink'],
+  td: [`${cell};padding:6px;border-bottom:1px solid ${c.rule}`, 'n-ink'],
   // Code wraps inside its own box: a 120-character line never widens the message.
   pre: [
     `${mono};font-size:14px;line-height:1.5;white-space:pre-wrap;${wrap};background-color:${c.box};color:${c.ink};padding:12px;margin:0 0 16px;border-radius:4px;max-width:100%`,

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { theme } from '../../templates/theme.ts';
 import { safeDecode } from '../_shared/uri.ts';
 import type { Newsletter } from '../content/data.ts';
 import type { Blocks, Issue } from '../content/issue.ts';
@@ -11,6 +10,7 @@ import {
   toNoteFragment,
   type UrlResolver,
 } from './fragments.ts';
+import { theme } from './theme.ts';
 
 export interface TitledFragment {
   title: string;

@@ -1,5 +1,6 @@
 import { deliveryMac, mintMessageId, mintReturnPath } from '../_shared/delivery-ids.ts';
 import { unsubscribeLinks } from '../audience/list-unsubscribe.ts';
+import { nameParts } from '../audience/names.ts';
 import { webVersionUrl } from '../render/sample-readers.ts';
 import type { DeliveryToSend } from '../store/deliveries.ts';
 import type { CampaignContext } from './context.ts';
@@ -17,14 +18,9 @@ export function personaliseAndBuild(
     { listId: ctx.row.list_id, subscriberId: d.subscriber_id, campaignId: String(ctx.row.id) },
     { secret: settings.secret, publicUrl: settings.publicUrl, mailtoDomain: settings.mailtoDomain },
   );
-  const [firstName, ...rest] = (d.name ?? '').trim().split(/\s+/);
+  const attributes = JSON.parse(d.attributes) as Record<string, unknown>;
   const content = ctx.issue.fill(
-    {
-      email: d.email,
-      firstName: firstName || undefined,
-      lastName: rest.join(' ') || undefined,
-      attributes: JSON.parse(d.attributes) as Record<string, unknown>,
-    },
+    { email: d.email, ...nameParts(d.name, attributes), attributes },
     {
       unsubscribeUrl: links.url,
       browserUrl: webVersionUrl(settings.publicUrl, ctx.row.issue_slug),

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importCsv, type Rejection } from '../../src/audience/import.ts';
+import { nameParts } from '../../src/audience/names.ts';
 import {
   createList,
   type List,
@@ -11,6 +12,7 @@ import {
   suppressedAmong,
 } from '../../src/store/audience.ts';
 import { numero } from '../helpers/cli.ts';
+import { exportCsv } from '../helpers/export-csv.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { BACKENDS, freshStore, type TestStore } from '../helpers/stores.ts';
 
@@ -56,6 +58,8 @@ describe.each(BACKENDS)('imports from other tools and spreadsheets on %s', (back
     expect(jean?.attributes).toEqual({
       Address: '12 rue de la Paix  Paris  75002  FR',
       'Phone Number': '+33 1 23 45 67 89',
+      // The first name as given apart, so that the greeting never takes the last name for it.
+      first_name: 'Jean',
     });
     expect(await load('mailchimp-unsubscribed.csv')).toMatchObject({ format: 'mailchimp', left: 1 });
     expect(await reader('marat@example.kz')).toMatchObject({
@@ -269,6 +273,34 @@ describe.each(BACKENDS)('one reader, one subscriber, across lists, on %s', (back
     const renamed = await importCsv(t.store, { file, list: 'c' });
     expect(renamed).toMatchObject({ added: 2, updated: 1, updatedElsewhere: 1 });
     expect((await subscribersByNormalized(t.store.db, ['lea@example.fr']))[0]?.name).toBe('Léa Martin');
+  });
+
+  it('separate first and last names keep the first name, so a reader with only a last name is not greeted by it', async () => {
+    const hebdo = await createList(t.store.db, 'hebdo');
+    await importCsv(t.store, {
+      file: write(
+        'brevo.csv',
+        'EMAIL;PRENOM;NOM;SMS\npeeters@example.be;;Peeters;\nmc@example.fr;Marie Claire;Dupont;\n',
+      ),
+      list: 'hebdo',
+    });
+    const [peeters] = await subscribersByNormalized(t.store.db, ['peeters@example.be']);
+    const [mc] = await subscribersByNormalized(t.store.db, ['mc@example.fr']);
+    expect(nameParts(peeters?.name ?? null, JSON.parse(peeters?.attributes ?? '{}'))).toEqual({
+      firstName: undefined,
+      lastName: 'Peeters',
+    });
+    expect(nameParts(mc?.name ?? null, JSON.parse(mc?.attributes ?? '{}'))).toEqual({
+      firstName: 'Marie Claire',
+      lastName: 'Dupont',
+    });
+    // numero's own export carries it as a column, and reads it back.
+    const csv = await exportCsv(t.store, hebdo.id);
+    expect(csv.split('\n')[0]).toContain('first_name');
+    await createList(t.store.db, 'copie');
+    await importCsv(t.store, { file: write('back.csv', csv), list: 'copie' });
+    const [again] = await subscribersByNormalized(t.store.db, ['peeters@example.be']);
+    expect(JSON.parse(again?.attributes ?? '{}')).toEqual({ first_name: '' });
   });
 
   it('the CLI reports format, encoding, case variants and renames in words', async () => {

@@ -49,22 +49,45 @@ describe('rendered issues in Chromium', () => {
           return route.abort();
         });
         await page.setContent(html, { waitUntil: 'load' });
-        const { scrollWidth, innerWidth, layoutWidth, pre, titleLeft, clipped } = await page.evaluate(() => ({
-          scrollWidth: document.documentElement.scrollWidth,
-          innerWidth: window.innerWidth,
-          layoutWidth: document.documentElement.clientWidth,
-          // Code blocks wrap inside their box.
-          pre: Array.from(document.querySelectorAll('pre')).map((p) => p.scrollWidth - p.clientWidth),
-          titleLeft: document.querySelector('h2')?.getBoundingClientRect().left ?? -1,
-          // Text cut off: a shown element that hides what overflows it, and has more than it shows.
-          clipped: Array.from(document.querySelectorAll<HTMLElement>('body *'))
-            .filter((e) => e.offsetParent !== null && e.getClientRects().length > 0)
-            .filter((e) => {
-              const o = getComputedStyle(e).overflowX;
-              return (o === 'hidden' || o === 'clip') && e.scrollWidth > e.clientWidth + 1;
-            })
-            .map((e) => `${e.tagName}.${e.className}: ${(e.textContent ?? '').slice(0, 40)}`),
-        }));
+        const { scrollWidth, innerWidth, layoutWidth, pre, titleLeft, clipped, brokenWords } =
+          await page.evaluate(() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            innerWidth: window.innerWidth,
+            layoutWidth: document.documentElement.clientWidth,
+            // Code blocks wrap inside their box.
+            pre: Array.from(document.querySelectorAll('pre')).map((p) => p.scrollWidth - p.clientWidth),
+            titleLeft: document.querySelector('h2')?.getBoundingClientRect().left ?? -1,
+            // Text cut off: a shown element that hides what overflows it, and has more than it shows.
+            clipped: Array.from(document.querySelectorAll<HTMLElement>('body *'))
+              .filter((e) => e.offsetParent !== null && e.getClientRects().length > 0)
+              .filter((e) => {
+                const o = getComputedStyle(e).overflowX;
+                return (o === 'hidden' || o === 'clip') && e.scrollWidth > e.clientWidth + 1;
+              })
+              .map((e) => `${e.tagName}.${e.className}: ${(e.textContent ?? '').slice(0, 40)}`),
+            // A table cell never breaks a word across lines (a wide table scrolls in its box instead
+            // of falling to one letter per line on a phone): each word lies on one line.
+            brokenWords: Array.from(document.querySelectorAll('td, th')).flatMap((cell) => {
+              const broken: string[] = [];
+              const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+              for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                const text = n.textContent ?? '';
+                // Ordinary words (letters only, up to 20: a URL or a 75-letter compound wider than a
+                // phone must break, and does so inside its box); a hyphen or dash may end a line.
+                for (const m of text.matchAll(
+                  /(?<![\p{L}\p{M}’'/.?=&:@-])[\p{L}\p{M}’']{2,20}(?![\p{L}\p{M}?=&/:@])/gu,
+                )) {
+                  const range = document.createRange();
+                  range.setStart(n, m.index ?? 0);
+                  range.setEnd(n, (m.index ?? 0) + m[0].length);
+                  const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+                  if (tops.size > 1) broken.push(m[0]);
+                }
+              }
+              return broken;
+            }),
+          }));
+        expect(brokenWords).toEqual([]);
         expect(clipped).toEqual([]);
         // The side margin: 16 px on a phone (not twice that, as MJML once did), 32 px inside 600 px.
         expect(titleLeft).toBe(width < 480 ? 16 : (width - 600) / 2 + 32);

@@ -10,6 +10,7 @@ import { sampleLinks, sampleReader } from '../../src/render/sample-readers.ts';
 import {
   DIRS,
   ISSUES_DIR,
+  issuesAndRenderFixtures,
   PUBLIC_URL,
   repoContext,
   sourceHeadings,
@@ -118,5 +119,35 @@ describe('content features', () => {
     const compiled = await compileIssue(en, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
     expect(compiled.html).toContain(`href="${PUBLIC_URL}/issues/2025-04-01-kazakhstan-ue"`);
     expect(compiled.text).toContain(`${PUBLIC_URL}/issues/2025-04-01-kazakhstan-ue`);
+  });
+});
+
+describe('the author corpus (test/fixtures/render-issues): issues written beyond the seeds', () => {
+  const corpus = issuesAndRenderFixtures().filter((f) => f.includes('render-issues'));
+  it.each(corpus.flatMap((f) => TEMPLATES.map((t) => [path.basename(f), t, f] as const)))(
+    '%s with %s: every heading shown, under Gmail’s 102 KB clip',
+    async (_name, template, file) => {
+      const issue = loadIssue(file, DIRS, ctx);
+      const compiled = await compileIssue(issue, {
+        templatesDir: TEMPLATES_DIR,
+        publicUrl: PUBLIC_URL,
+        template,
+      });
+      const out = new Personalizer(compiled).fill(sampleReader(), sampleLinks(PUBLIC_URL, issue.slug));
+      const text = visibleText(out.html);
+      for (const h of sourceHeadings(file).map((x) => typeset(x, issue.meta.lang))) expect(text).toContain(h);
+      expect(Buffer.byteLength(out.html)).toBeLessThan(CLIP_LIMIT_BYTES);
+    },
+  );
+
+  it('holds the 50-article issue, and MJML renders it no bigger than React Email', async () => {
+    const file = corpus.find((f) => f.endsWith('fifty-articles.md')) ?? '';
+    const issue = loadIssue(file, DIRS, ctx);
+    expect(issue.sections.length).toBe(50);
+    const size = async (template: string) =>
+      Buffer.byteLength(
+        (await compileIssue(issue, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL, template })).html,
+      );
+    expect(await size('weekly.mjml')).toBeLessThanOrEqual(await size('weekly.tsx'));
   });
 });

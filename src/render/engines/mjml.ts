@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
-import { responsiveCss } from '../../../templates/theme.ts';
 import { NumeroError } from '../../errors.ts';
+import { responsiveCss } from '../theme.ts';
 import type { IssueView } from '../view.ts';
 
 /**
@@ -26,6 +26,9 @@ export async function renderMjml(templateFile: string, view: IssueView): Promise
       validationLevel: 'strict',
       filePath: templateFile,
       keepComments: false,
+      minify: true,
+      // htmlnano, whitespace collapsed conservatively (one space kept where one was), CSS left as written.
+      minifyOptions: { collapseWhitespace: true, minifyCss: false },
     });
     return result.html;
   } catch (cause) {
