@@ -17,6 +17,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+// `--debug` (anywhere on the line) or NUMERO_DEBUG=1: failures print their stack and causes too.
+const debugAt = process.argv.indexOf('--debug');
+if (debugAt > 1) process.argv.splice(debugAt, 1);
+const debug = debugAt > 1 || process.env.NUMERO_DEBUG === '1';
+
 let config: Config | undefined;
 const getConfig = (): Config => {
   config ??= loadConfig();
@@ -39,14 +44,18 @@ registerBounces(program, getConfig);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  if (e instanceof NumeroError) {
+  if (debug) console.error(e);
+  else if (e instanceof NumeroError) {
     // A user error: the message says what and where; a stack would only hide it.
     console.error(e.message);
-    process.exitCode = 1;
   } else {
-    console.error(e);
-    process.exitCode = 2;
+    // numero's own fault: one line, and how to get the rest.
+    const message = e instanceof Error ? e.message : String(e);
+    console.error(
+      `numero: unexpected error: ${message.split('\n')[0]} (run again with --debug for the stack; please report it)`,
+    );
   }
+  process.exitCode = e instanceof NumeroError ? 1 : 2;
   // Whatever a failed command had opened (a pool, a server, a signal handler) must not keep the
   // process waiting: it has said why, it ends now.
   process.exit(process.exitCode);

@@ -74,13 +74,6 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
       'merge field',
       `a merge field opened at column ${u.column} ({{) is not closed on its line (}})`,
     );
-  const syntax = mergeSyntaxProblem(spans, (t) => Handlebars.parse(t));
-  if (syntax)
-    error(
-      syntax.line,
-      'merge field',
-      `${syntax.field} cannot be read: ${syntax.message} (straight quotes around a fallback: {{default city "Almaty"}})`,
-    );
   let tree: Root;
   try {
     tree = markdown.parse(guarded) as Root;
@@ -94,6 +87,18 @@ export function parseIssue(source: string, file: string, slug: string, ctx: Pars
     return { issue: null, diagnostics };
   }
   const first = tree.children[0];
+  // A field in the front matter is read as YAML reads it: in a double-quoted value, `\"` is a quote.
+  const fmEnd = first?.type === 'yaml' ? (first.position?.end.line ?? 0) : 0;
+  const asRead = spans.map((sp) =>
+    sp.line <= fmEnd ? { ...sp, raw: sp.raw.replace(/\\(["\\])/g, '$1') } : sp,
+  );
+  const syntax = mergeSyntaxProblem(asRead, (t) => Handlebars.parse(t));
+  if (syntax)
+    error(
+      syntax.line,
+      'merge field',
+      `${syntax.field} cannot be read: ${syntax.message} (straight quotes around a fallback: {{default city "Almaty"}})`,
+    );
   if (first?.type !== 'yaml') {
     error(
       1,

@@ -42,6 +42,28 @@ describe('numero CLI', () => {
     expect(fs.existsSync(path.join(out, 'vide'))).toBe(false);
   });
 
+  it('a template that throws: one line naming the template, its stack only with --debug', async () => {
+    const templates = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-templates-'));
+    try {
+      fs.writeFileSync(
+        path.join(templates, 'weekly.tsx'),
+        "export default function Weekly() {\n  throw new TypeError('view.sections is not iterable');\n}\n",
+      );
+      const env = { NUMERO_TEMPLATES_DIR: templates };
+      const file = path.relative(ROOT, path.join(ROOT, 'issues/2025-10-02-numero-37.md'));
+      const args = ['render', file, '--template', 'weekly.tsx', '--out', path.join(out, 'throws')];
+      const plain = await numero(args, env);
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toContain('weekly.tsx: view.sections is not iterable');
+      expect(plain.stderr).not.toMatch(/\n\s+at /);
+      const debug = await numero([...args, '--debug'], env);
+      expect(debug.code).toBe(1);
+      expect(debug.stderr).toMatch(/TypeError: view\.sections is not iterable\n\s+at Weekly/);
+    } finally {
+      fs.rmSync(templates, { recursive: true, force: true });
+    }
+  });
+
   it('render: writes index.html and index.txt for a sample reader and prints their sizes', async () => {
     const dir = path.join(out, '37');
     const r = await numero([
