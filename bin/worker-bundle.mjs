@@ -3,11 +3,12 @@
 // that loader is a second thread with its own V8 heap, and it keeps every transformed source, about
 // 27 MB of a worker's resident memory (README, "Benchmarks → Sending"). Instead esbuild, the compiler
 // tsx itself uses, bundles workers/send.ts, what it imports and the packages they use (native addons
-// aside), when npm installs (the prepare script) or at the first start after a source changed, in
-// about 0.2 s, into node_modules/.cache/numero/worker-HASH/, named by a hash of the
-// output: a change to a source gives a new bundle, never a stale one, and processes starting
-// together write the same files atomically. Lazily imported modules stay in their own chunks, so
-// they still load only when used. No build step to remember, and nothing compiled is committed.
+// aside) into dist/worker/worker-HASH/, named by a hash of the output. The build step: `npm ci` runs
+// it (the prepare script), `npm run build` and the Dockerfile too; `numero worker` uses that build,
+// and when a source changed since, it says which and builds again (about 0.2 s) — never a stale
+// bundle, never a silent fallback. Processes starting together write the same files atomically.
+// Lazily imported modules stay in their own chunks, so they still load only when used. Nothing
+// compiled is committed.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRY = path.join(ROOT, 'workers/send.ts');
-export const CACHE_DIR = path.join(ROOT, 'node_modules/.cache/numero');
+export const CACHE_DIR = path.join(ROOT, 'dist/worker');
 /** This file's own fingerprint: a change to how the bundle is built makes a new bundle. */
 const BUILDER = sha256(fs.readFileSync(fileURLToPath(import.meta.url)));
 
@@ -24,18 +25,18 @@ const BUILDER = sha256(fs.readFileSync(fileURLToPath(import.meta.url)));
  * module, or throws with the reason (a source that does not compile, a cache directory that cannot
  * be written).
  */
-export async function workerBundle({ entry = ENTRY, cacheDir = CACHE_DIR } = {}) {
+export async function workerBundle({ entry = ENTRY, cacheDir = CACHE_DIR, log = false } = {}) {
   // The sources the last bundle was built from, each with a hash of its content: when none changed,
   // the bundle is used as it is, without starting esbuild (about 0.2 s of a worker's start here).
   // Contents, not modification times: two saves within one clock tick keep the same mtime.
   const manifest = path.join(cacheDir, `sources-${sha256(entry).slice(0, 12)}.json`);
   const known = readManifest(manifest);
-  if (
-    known?.builder === BUILDER &&
-    fs.existsSync(path.join(known.bundle, 'worker.js')) &&
-    unchanged(known.sources)
-  )
-    return pathToFileURL(path.join(known.bundle, 'worker.js')).href;
+  const stale =
+    known?.builder === BUILDER && fs.existsSync(path.join(known.bundle, 'worker.js'))
+      ? changedSource(known.sources)
+      : 'no build yet, or numero’s build script changed';
+  if (stale === null) return pathToFileURL(path.join(known.bundle, 'worker.js')).href;
+  if (known && log) console.error(`numero worker: building dist/worker again: ${stale}`);
   const esbuild = await import('esbuild');
   let result;
   try {
@@ -127,14 +128,18 @@ function readManifest(file) {
   }
 }
 
-function unchanged(sources) {
+/** The first source that changed since the build, as a phrase; null when none did. */
+function changedSource(sources) {
   const files = Object.keys(sources);
-  if (!files.length) return false;
-  try {
-    return files.every((f) => fingerprint(f) === sources[f]);
-  } catch {
-    return false; // a source was removed: build again, and say what is missing then
+  if (!files.length) return 'the last build lists no sources';
+  for (const f of files) {
+    try {
+      if (fingerprint(f) !== sources[f]) return `${path.relative(ROOT, f)} changed`;
+    } catch {
+      return `${path.relative(ROOT, f)} is gone`;
+    }
   }
+  return null;
 }
 
 /** Keeps the cache to the newest few bundles (a running worker keeps its modules in memory). */
