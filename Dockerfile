@@ -1,4 +1,4 @@
-# numero's image: the CLI, run through tsx (no build step; the worker as a bundle, see below). Used
+# numero's image: the CLI, run through tsx; the worker as a bundle built below. Used
 # by docker-compose.yml for the public server and the send workers; everything it runs also runs
 # without Docker.
 FROM node:20-bookworm-slim
@@ -7,8 +7,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
-# `numero worker` runs as a bundle of its sources (bin/worker-bundle.mjs): built here once, so
-# workers start at once and node_modules may be read-only at run time.
+# `numero worker` runs as a bundle of its sources and packages (bin/worker-bundle.mjs) in
+# dist/worker: built here once, so workers start at once and need not write anything at run time.
 RUN node bin/worker-bundle.mjs
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "bin/numero.js"]

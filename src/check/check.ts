@@ -124,7 +124,7 @@ export async function prepareIssue(
           'html',
           `${kb} KB with ${compiled.template}: Gmail clips messages over 102 KB` +
             (heaviest
-              ? `; the heaviest section is "${heaviest.s.title.slice(0, 60)}" (${(heaviest.bytes / 1000).toFixed(1)} KB of ${issue.sections.length}): shorten or split it`
+              ? `; the heaviest section is "${heaviest.s.title.slice(0, 60)}" (${(heaviest.bytes / 1000).toFixed(1)} KB, of ${issue.sections.length} sections): shorten or split it`
               : ''),
         );
       } else if (report.htmlBytes > CLIP_LIMIT_BYTES * 0.85) {

@@ -79,7 +79,7 @@ describe('numero check', () => {
     expect(report.htmlBytes).toBeGreaterThan(CLIP_LIMIT_BYTES);
     expect(lines).toEqual([
       expect.stringMatching(
-        /^\d+: html: \d+\.\d KB with weekly\.tsx: Gmail clips messages over 102 KB; the heaviest section is "Section" \(\d+\.\d KB of 1\): shorten or split it$/,
+        /^\d+: html: \d+\.\d KB with weekly\.tsx: Gmail clips messages over 102 KB; the heaviest section is "Section" \(\d+\.\d KB, of 1 sections\): shorten or split it$/,
       ),
     ]);
   });
