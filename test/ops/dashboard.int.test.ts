@@ -254,7 +254,7 @@ describe('the ops dashboard and campaign show (real worker, Redis, SMTP server, 
     const per = receivedPerReader(h.sink);
     expect(per.size).toBe(2000);
     expect([...per.values()].every((n) => n === 1)).toBe(true);
-  });
+  }, 300_000);
 
   it('un-suppressing an address in the dashboard logs an event and lets the next campaign reach it', async () => {
     let unknown = true;
