@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ReadyIssue } from '../check/check.ts';
 import { NumeroError } from '../errors.ts';
+import type { ReadyIssue } from '../render/prepare.ts';
 import type { List } from '../store/audience.ts';
 import {
   type CampaignRow,

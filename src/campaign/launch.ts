@@ -1,6 +1,6 @@
-import { prepareIssue, requireReady } from '../check/check.ts';
 import { loadContext } from '../content/load.ts';
 import { NumeroError } from '../errors.ts';
+import { prepareIssue, requireReady } from '../render/prepare.ts';
 import { requireList } from '../store/audience.ts';
 import { type CampaignRow, campaignById } from '../store/campaigns.ts';
 import type { Store } from '../store/db.ts';

@@ -33,13 +33,13 @@ export function registerCheck(program: Command, config: () => Config): void {
         },
       ) => {
         const cfg = config();
-        const { checkIssue, hasErrors } = await import('../check/check.ts');
+        const { prepareIssue, hasErrors } = await import('../render/prepare.ts');
         const { listIssueFiles, loadContext } = await import('../content/load.ts');
         const ctx = loadContext(cfg);
         const targets = files.length ? files : listIssueFiles(cfg.issuesDir);
         let failed = 0;
         for (const file of targets) {
-          const report = await checkIssue(file, ctx, { ...cfg, template: opts.template });
+          const report = await prepareIssue(file, ctx, { ...cfg, template: opts.template });
           printDiagnostics(report.diagnostics, (s) =>
             hasErrors(report) ? console.error(s) : console.log(s),
           );

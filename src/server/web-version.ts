@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Hono } from 'hono';
-import { hasErrors, prepareIssue } from '../check/check.ts';
 import { Personalizer } from '../render/personalize.ts';
+import { hasErrors, prepareIssue } from '../render/prepare.ts';
 import { webVersionUrl } from '../render/sample-readers.ts';
 import { issueAsset, issueFileForSlug, tryLoadContext, type Workspace } from './workspace.ts';
 

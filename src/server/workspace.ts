@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { type CheckReport, hasErrors, prepareIssue } from '../check/check.ts';
 import { listIssueFiles, loadContext, realFileInside } from '../content/load.ts';
 import type { ParseContext } from '../content/parse.ts';
 import { type Diagnostic, InvalidFileError } from '../errors.ts';
+import { hasErrors, type PreparedIssue, prepareIssue } from '../render/prepare.ts';
 
 /** The folders and public address the servers read issues from. */
 export interface Workspace {
@@ -44,7 +44,7 @@ export interface IssueSummary {
   warnings: number;
 }
 
-export function summarize(file: string, report: CheckReport): IssueSummary {
+export function summarize(file: string, report: PreparedIssue): IssueSummary {
   const warnings = report.diagnostics.filter((d) => d.severity === 'warning').length;
   const errors = report.diagnostics.length - warnings;
   const meta = report.issue?.meta;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliveryMac, mintMessageId } from '../../src/_shared/delivery-ids.ts';
 import { createCampaign } from '../../src/campaign/create.ts';
-import { prepareIssue, requireReady } from '../../src/check/check.ts';
 import { loadContext } from '../../src/content/load.ts';
+import { prepareIssue, requireReady } from '../../src/render/prepare.ts';
 import { createList, insertMemberships, insertSubscribers, suppress } from '../../src/store/audience.ts';
 import { insertCampaign } from '../../src/store/campaigns.ts';
 import { snapshotAudiencePage } from '../../src/store/deliveries.ts';

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIP_LIMIT_BYTES, checkIssue, hasErrors } from '../../src/check/check.ts';
 import { loadContext } from '../../src/content/load.ts';
 import { formatDiagnostic } from '../../src/errors.ts';
+import { CLIP_LIMIT_BYTES } from '../../src/render/limits.ts';
+import { hasErrors, prepareIssue } from '../../src/render/prepare.ts';
 import { PUBLIC_URL, TEMPLATES_DIR, tempIssuesDir, VALID_FRONT_MATTER } from '../helpers/fixtures.ts';
 
 let tmp: ReturnType<typeof tempIssuesDir>;
@@ -15,7 +16,7 @@ afterEach(() => tmp.cleanup());
 async function check(body: string, frontMatter = VALID_FRONT_MATTER) {
   const file = tmp.write('2025-10-02-numero-37.md', frontMatter + body);
   const ctx = loadContext({ issuesDir: tmp.dir, templatesDir: TEMPLATES_DIR });
-  const report = await checkIssue(file, ctx, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
+  const report = await prepareIssue(file, ctx, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
   // Each diagnostic as printed, without the (temporary) file name.
   const lines = report.diagnostics.map((d) =>
     formatDiagnostic({ ...d, file: '' })

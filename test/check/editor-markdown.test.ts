@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkIssue } from '../../src/check/check.ts';
+import { prepareIssue } from '../../src/render/prepare.ts';
 import { numero } from '../helpers/cli.ts';
 import { PUBLIC_URL, ROOT, repoContext, TEMPLATES_DIR } from '../helpers/fixtures.ts';
 
 const DIR = path.join(ROOT, 'test/fixtures/render-issues');
 const check = (name: string) =>
-  checkIssue(path.join(DIR, name), repoContext(), { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
+  prepareIssue(path.join(DIR, name), repoContext(), { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
 const lines = (r: Awaited<ReturnType<typeof check>>) =>
   r.diagnostics.map((d) => `${d.line}: ${d.severity}: ${d.field}: ${d.message}`);
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLIP_LIMIT_BYTES } from '../../src/check/check.ts';
 import { listIssueFiles, loadIssue } from '../../src/content/load.ts';
 import { typeset } from '../../src/content/typography.ts';
 import { compileIssue } from '../../src/render/compile.ts';
 import { fromFlowed } from '../../src/render/flowed.ts';
+import { CLIP_LIMIT_BYTES } from '../../src/render/limits.ts';
 import { Personalizer } from '../../src/render/personalize.ts';
 import { sampleLinks, sampleReader } from '../../src/render/sample-readers.ts';
 import {

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { dkimVerify } from 'mailauth';
 import { afterEach, describe, expect, it } from 'vitest';
-import { prepareIssue, requireReady } from '../../src/check/check.ts';
 import { loadContext } from '../../src/content/load.ts';
+import { prepareIssue, requireReady } from '../../src/render/prepare.ts';
 import { sendTest } from '../../src/send/test-send.ts';
 import { listen } from '../../src/server/listen.ts';
 import { publicApp } from '../../src/server/public/app.ts';

@@ -1,10 +1,10 @@
 import { html, raw } from 'hono/html';
-import { CLIP_LIMIT_BYTES } from '../../check/check.ts';
 import type { ClientReport } from '../../check/clients.ts';
 import { inboxRows } from '../../check/inbox.ts';
 import type { LinkItem } from '../../check/links.ts';
 import type { SpamResult } from '../../check/spam.ts';
 import { type Diagnostic, formatDiagnostic } from '../../errors.ts';
+import { CLIP_LIMIT_BYTES } from '../../render/limits.ts';
 import type { IssueSummary } from '../workspace.ts';
 
 type Html = ReturnType<typeof html>;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { hasErrors, prepareIssue } from '../../check/check.ts';
 import { type ClientReport, clientReport } from '../../check/clients.ts';
 import { listTemplates } from '../../content/load.ts';
 import { Personalizer, type Reader } from '../../render/personalize.ts';
+import { hasErrors, prepareIssue } from '../../render/prepare.ts';
 import { SAMPLE_READERS, sampleLinks } from '../../render/sample-readers.ts';
 import { issueFileForSlug, tryLoadContext, type Workspace } from '../workspace.ts';
 
