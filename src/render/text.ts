@@ -30,7 +30,11 @@ function fragmentText(f: Fragment, lang: string): string {
   const html = (root ? toHtml(root) : f.html)
     // A footnote reference reads [1] in plain text (a superscript 1 would glue to the word).
     .replace(/<sup\b[^>]*>\s*<a href="#note-(\d+)"[^>]*>\d+<\/a>\s*<\/sup>/g, '[$1]');
-  return convert(html, OPTIONS).trim();
+  // Blank lines around go, but not the first line's indent: a numbered list reads " 1." … " 10."
+  // aligned, and trimming it left "1." alone out of line with the items after it.
+  return convert(html, OPTIONS)
+    .replace(/^(?:[ \t]*\n)+/, '')
+    .trimEnd();
 }
 
 /**

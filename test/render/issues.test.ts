@@ -149,6 +149,19 @@ describe('the author corpus (test/fixtures/render-issues): issues written beyond
     },
   );
 
+  it('keeps a numbered list aligned in the text part, its first item too', async () => {
+    const file = corpus.find((f) => f.endsWith('author-corpus.md')) ?? '';
+    const issue = loadIssue(file, DIRS, ctx);
+    const compiled = await compileIssue(issue, { templatesDir: TEMPLATES_DIR, publicUrl: PUBLIC_URL });
+    const lines = fromFlowed(
+      new Personalizer(compiled).fill(sampleReader(), sampleLinks(PUBLIC_URL, issue.slug)).text,
+    ).split('\n');
+    const indent = (start: string) => lines.find((l) => l.trimStart().startsWith(start))?.search(/\S/);
+    expect(indent('1. Le rail')).toBeDefined();
+    expect(indent('1. Le rail')).toBe(indent('2. L’énergie'));
+    expect(indent('2. L’énergie')).toBe(indent('3. La ville'));
+  });
+
   it('holds the 50-article issue, and MJML renders it no bigger than React Email', async () => {
     const file = corpus.find((f) => f.endsWith('fifty-articles.md')) ?? '';
     const issue = loadIssue(file, DIRS, ctx);
