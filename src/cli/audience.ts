@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
 import { createList, listCounts, requireList, subscribersByNormalized } from '../store/audience.ts';
 import { openStore, type Store } from '../store/db.ts';
+import { type ReaderRecord, readerRecord } from '../store/reader-record.ts';
 import { MEMBERSHIP_STATUSES, type MembershipStatus } from '../store/schema.ts';
 import { requireAddress } from './output.ts';
 
@@ -174,6 +175,22 @@ export function registerAudience(program: Command, config: () => Config): void {
     });
 
   subs
+    .command('show')
+    .description(
+      'everything numero stores about one reader: lists, standing, events, deliveries (an access request)',
+    )
+    .argument('<email>')
+    .option('--json', 'as JSON, to hand to the reader')
+    .action(async (email: string, opts: { json?: boolean }) => {
+      const parsed = requireAddress(email);
+      await withStore(config(), async (store) => {
+        const record = await readerRecord(store.db, parsed.normalized);
+        if (opts.json) console.log(JSON.stringify({ address: parsed.address, ...record }, null, 2));
+        else for (const line of formatReaderRecord(parsed.address, record)) console.log(line);
+      });
+    });
+
+  subs
     .command('remove')
     .description('unsubscribe one address from a list (kept in the log, never deleted)')
     .argument('<email>')
@@ -261,4 +278,51 @@ export function importReport(file: string, list: string, s: ImportSummary, secon
       `  ${s.notUpdated} readers already known differ from the file: kept as they were (--no-update)`,
     );
   return lines;
+}
+
+/** `subscribers show`: the record in sections a person reads, every stored field shown. */
+export function formatReaderRecord(address: string, r: ReaderRecord): string[] {
+  const out: string[] = [];
+  if (!r.subscriber) {
+    out.push(`${address}: no subscriber with this address`);
+    if (r.suppression)
+      out.push(
+        `suppressed: ${r.suppression.reason} since ${r.suppression.created_at}${r.suppression.detail ? ` (${r.suppression.detail})` : ''}`,
+      );
+    return out;
+  }
+  const s = r.subscriber;
+  out.push(
+    `${s.email}`,
+    `  name: ${s.name ?? '(none)'}`,
+    `  added: ${s.created_at}, changed: ${s.updated_at}`,
+  );
+  const attrs = Object.entries(s.attributes);
+  out.push(
+    `  attributes: ${attrs.length ? attrs.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : '(none)'}`,
+  );
+  out.push(
+    r.suppression
+      ? `  suppressed: ${r.suppression.reason} since ${r.suppression.created_at}${r.suppression.detail ? ` (${r.suppression.detail})` : ''}`
+      : '  suppressed: no',
+  );
+  out.push('', `lists (${r.lists.length})`);
+  for (const l of r.lists)
+    out.push(`  ${l.list}: ${l.status} (since ${l.updated_at}; joined ${l.created_at} by ${l.source})`);
+  out.push('', `events (${r.events.length})`);
+  for (const e of r.events)
+    out.push(
+      `  ${e.created_at} ${e.type}${e.list ? ` ${e.list}` : ''}${e.campaign_id ? ` campaign ${e.campaign_id}` : ''}${e.reason ? `: ${e.reason}` : ''}`,
+    );
+  out.push('', `deliveries (${r.deliveries.length})`);
+  for (const d of r.deliveries)
+    out.push(
+      `  campaign ${d.campaign_id} (${d.issue_slug}): ${d.status}, ${d.attempts} attempt(s)${d.sent_at ? `, accepted ${d.sent_at}` : ''}${d.smtp_code ? `, ${d.smtp_code} ${d.smtp_response ?? ''}` : ''}${d.message_id ? `, ${d.message_id}` : ''}`,
+    );
+  out.push('', `reports that came back (${r.reports.length})`);
+  for (const b of r.reports)
+    out.push(
+      `  ${b.created_at} ${b.kind}${b.status ? ` ${b.status}` : ''}${b.campaign_id ? ` campaign ${b.campaign_id}` : ''}: ${b.action}${b.diagnostic ? ` (${b.diagnostic.slice(0, 120)})` : ''}`,
+    );
+  return out;
 }

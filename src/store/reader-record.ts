@@ -1,0 +1,83 @@
+import type { Db } from './audience.ts';
+
+/**
+ * Everything numero stores about one reader, found by their normalised address: the subscriber row,
+ * their standing on each list, a suppression, the events of their history, each delivery (with the
+ * relay's answer) and each report that came back about them. What a reader's access request
+ * (GDPR art. 15) is answered with: `numero subscribers show EMAIL`.
+ */
+export async function readerRecord(db: Db, emailNormalized: string) {
+  const subscriber = await db
+    .selectFrom('subscribers')
+    .selectAll()
+    .where('email_normalized', '=', emailNormalized)
+    .executeTakeFirst();
+  const suppression =
+    (await db
+      .selectFrom('suppressions')
+      .selectAll()
+      .where('email_normalized', '=', emailNormalized)
+      .executeTakeFirst()) ?? null;
+  if (!subscriber)
+    return { subscriber: null, lists: [], suppression, events: [], deliveries: [], reports: [] };
+  const id = subscriber.id;
+  const lists = await db
+    .selectFrom('memberships')
+    .innerJoin('lists', 'lists.id', 'memberships.list_id')
+    .select([
+      'lists.name as list',
+      'memberships.status',
+      'memberships.source',
+      'memberships.created_at',
+      'memberships.updated_at',
+    ])
+    .where('memberships.subscriber_id', '=', id)
+    .orderBy('lists.name')
+    .execute();
+  const events = await db
+    .selectFrom('events')
+    .leftJoin('lists', 'lists.id', 'events.list_id')
+    .select(['events.type', 'lists.name as list', 'events.campaign_id', 'events.reason', 'events.created_at'])
+    .where('events.subscriber_id', '=', id)
+    .orderBy('events.id')
+    .execute();
+  const deliveries = await db
+    .selectFrom('deliveries')
+    .innerJoin('campaigns', 'campaigns.id', 'deliveries.campaign_id')
+    .select([
+      'deliveries.campaign_id',
+      'campaigns.issue_slug',
+      'deliveries.status',
+      'deliveries.attempts',
+      'deliveries.message_id',
+      'deliveries.smtp_code',
+      'deliveries.smtp_response',
+      'deliveries.sent_at',
+      'deliveries.updated_at',
+    ])
+    .where('deliveries.subscriber_id', '=', id)
+    .orderBy('deliveries.id')
+    .execute();
+  const reports = await db
+    .selectFrom('bounce_reports')
+    .select(['kind', 'status', 'diagnostic', 'campaign_id', 'action', 'created_at'])
+    .where('subscriber_id', '=', id)
+    .orderBy('id')
+    .execute();
+  return {
+    subscriber: {
+      email: subscriber.email,
+      name: subscriber.name,
+      attributes: JSON.parse(subscriber.attributes) as Record<string, unknown>,
+      created_at: subscriber.created_at,
+      updated_at: subscriber.updated_at,
+    },
+    lists,
+    suppression,
+    events,
+    deliveries,
+    reports,
+  };
+}
+
+export type ReaderRecord = Awaited<ReturnType<typeof readerRecord>>;
