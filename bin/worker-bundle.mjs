@@ -16,6 +16,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRY = path.join(ROOT, 'workers/send.ts');
+/** The worker's SMTP thread (src/send/smtp-thread.ts starts it), built beside worker.js. */
+const SMTP_THREAD = path.join(ROOT, 'src/send/smtp-thread.mjs');
 export const CACHE_DIR = path.join(ROOT, 'dist/worker');
 /** This file's own fingerprint: a change to how the bundle is built makes a new bundle. */
 const BUILDER = sha256(fs.readFileSync(fileURLToPath(import.meta.url)));
@@ -41,7 +43,7 @@ export async function workerBundle({ entry = ENTRY, cacheDir = CACHE_DIR, log = 
   let result;
   try {
     result = await esbuild.build({
-      entryPoints: { worker: entry },
+      entryPoints: { worker: entry, 'smtp-thread': SMTP_THREAD },
       bundle: true,
       splitting: true,
       platform: 'node',

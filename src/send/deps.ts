@@ -1,10 +1,10 @@
-import type { Transporter } from 'nodemailer';
 import type { Newsletter } from '../content/data.ts';
 import type { Breaker } from '../queue/breaker.ts';
 import type { Store } from '../store/db.ts';
 import type { AcceptedLog } from './accepted.ts';
 import type { SmtpVerdict } from './classify.ts';
 import type { Slots } from './slots.ts';
+import type { SmtpSender } from './smtp-thread.ts';
 
 /** A batch job, or one delivery's retry. */
 export type SendJob = { campaignId: number } & ({ batch: number } | { deliveryId: number });
@@ -12,7 +12,7 @@ export type SendJob = { campaignId: number } & ({ batch: number } | { deliveryId
 /** What sending needs from the rest of the system; the worker supplies it. */
 export interface SendDeps {
   store: Store;
-  transport: Pick<Transporter, 'sendMail'>;
+  transport: Pick<SmtpSender, 'send'>;
   /** Each accepted message, recorded at once (Redis) before the ledger's batched write. */
   accepted: AcceptedLog;
   /** The process's in-flight messages (SEND_IN_FLIGHT), shared by its jobs. */

@@ -13,13 +13,8 @@ export async function submit(deps: SendDeps, message: OutgoingMessage): Promise<
   await deps.limiter.acquire();
   const done = metrics.submitSeconds.startTimer({ provider: deps.settings.provider });
   try {
-    // messageId: ours (it is in the raw bytes); given, Nodemailer does not make one per message.
-    const info = await deps.transport.sendMail({
-      envelope: message.envelope,
-      raw: message.raw,
-      messageId: message.messageId,
-    });
-    return { ok: true, response: String(info.response ?? '') };
+    const info = await deps.transport.send(message);
+    return { ok: true, response: info.response };
   } catch (e) {
     return {
       ok: false,

@@ -24,19 +24,22 @@ export const DKIM_HEADERS = [
   'List-Unsubscribe-Post',
 ].join(':');
 
-/** One pooled SMTP transport per worker process. */
-export function createPool(opts: {
+/**
+ * The options of the pooled SMTP transport of a worker process (src/send/smtp-thread.ts creates it
+ * in its thread): plain data, so they can be handed to the thread.
+ */
+export function poolOptions(opts: {
   url: string;
   poolSize: number;
   messagesPerConnection: number;
   dkim: DkimSettings | null;
-}): Transporter {
-  return nodemailer.createTransport({
+}) {
+  return {
     ...transportOptions(opts.url, opts.dkim),
-    pool: true,
+    pool: true as const,
     maxConnections: opts.poolSize,
     maxMessages: opts.messagesPerConnection,
-  });
+  };
 }
 
 /** One connection for one message (the preview's test sends), with the same TLS, auth and DKIM. */

@@ -18,7 +18,8 @@ import type { SendDeps } from './deps.ts';
 import { mailDomainOf } from './message.ts';
 import { reconcile } from './reconcile.ts';
 import { Slots } from './slots.ts';
-import { createPool, verifyRelay } from './transport.ts';
+import { smtpThread } from './smtp-thread.ts';
+import { verifyRelay } from './transport.ts';
 
 /**
  * The send worker: consumes the provider's BullMQ queue with one pooled Nodemailer transport per
@@ -53,7 +54,7 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
   const accepted = await redisAcceptedLog(o.redisUrl, onRedisError);
   const queue = new Queue<SendJobData>(queueName(s.provider), { connection: queueConnection });
   queue.on('error', onRedisError);
-  const transport = createPool({
+  const transport = smtpThread({
     url: o.smtpUrl,
     poolSize: s.poolSize,
     messagesPerConnection: s.messagesPerConnection,
@@ -223,7 +224,7 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       while (reconciling || probing) await new Promise((r) => setTimeout(r, 20));
       await worker.close();
       await queue.close();
-      transport.close();
+      await transport.close();
       connection.disconnect();
       queueConnection.disconnect();
       limiterConnection.disconnect();
