@@ -32,6 +32,19 @@ const EnvSchema = z.object({
     .regex(/^[a-z0-9.-]+$/i, { error: 'expected a domain name' })
     .optional(),
   UNSUBSCRIBE_RATE_LIMIT: z.coerce.number().int().positive().default(30),
+  /** Sites (origins, comma-separated) whose pages may post the signup form or call its JSON API. */
+  SIGNUP_ORIGINS: z.string().optional(),
+  /** Signups accepted from one client address per hour. */
+  SIGNUP_IP_LIMIT: z.coerce.number().int().positive().default(20),
+  /** How long a confirmation link works (hours). */
+  SIGNUP_CONFIRM_HOURS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(24 * 30)
+    .default(48),
+  /** `numero subscribers prune-pending` deletes signups left unconfirmed this many days. */
+  SIGNUP_PENDING_DAYS: z.coerce.number().int().positive().default(7),
   /** Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For names the client. */
   TRUST_PROXY: z.string().optional(),
   /** redis://host:6379; unset = a private redis-server started from PATH (data in DATA_DIR/redis). */
@@ -157,6 +170,15 @@ export interface Config {
   readonly logLevel: string;
   readonly send: SendConfig;
   readonly inbound: InboundConfig;
+  readonly signup: SignupConfig;
+}
+
+export interface SignupConfig {
+  /** Origins (scheme://host[:port]) besides PUBLIC_URL's whose pages may post the form. */
+  origins: readonly string[];
+  perIpPerHour: number;
+  confirmHours: number;
+  pendingDays: number;
 }
 
 export interface InboundConfig {
@@ -257,6 +279,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ledgerFlushEvery: e.LEDGER_FLUSH_EVERY,
       ledgerFlushMs: e.LEDGER_FLUSH_MS,
     }),
+    signup: Object.freeze({
+      origins: e.SIGNUP_ORIGINS ? list(e.SIGNUP_ORIGINS).map(originOf) : [],
+      perIpPerHour: e.SIGNUP_IP_LIMIT,
+      confirmHours: e.SIGNUP_CONFIRM_HOURS,
+      pendingDays: e.SIGNUP_PENDING_DAYS,
+    }),
     inbound: Object.freeze({
       smtp:
         e.INBOUND_SMTP_PORT === undefined
@@ -303,6 +331,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mailgunSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY ?? null,
     }),
   });
+}
+
+/** `https://example.org/` or `https://example.org` → `https://example.org`; a clear error otherwise. */
+function originOf(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin;
+  } catch {}
+  throw new NumeroError(
+    'CONFIG_INVALID',
+    `SIGNUP_ORIGINS: "${value}" is not an origin such as https://example.org`,
+  );
 }
 
 function list(value: string): string[] {

@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import { NumeroError } from '../errors.ts';
 import { createList, listCounts, requireList, subscribersByNormalized } from '../store/audience.ts';
 import { openStore, type Store } from '../store/db.ts';
+import { allListSettings } from '../store/list-settings.ts';
 import { type ReaderRecord, readerRecord } from '../store/reader-record.ts';
 import { MEMBERSHIP_STATUSES, type MembershipStatus } from '../store/schema.ts';
 import { requireAddress } from './output.ts';
@@ -29,10 +30,17 @@ export function registerAudience(program: Command, config: () => Config): void {
     await withStore(config(), async (store) => {
       const rows = await listCounts(store.db);
       if (!rows.length) return console.log('no lists yet: numero lists create NAME');
-      console.log(['list', 'lang', ...MEMBERSHIP_STATUSES, 'total'].map((h) => h.padEnd(13)).join(''));
+      const settings = new Map((await allListSettings(store.db)).map((s) => [s.id, s]));
+      console.log(
+        ['list', 'lang', ...MEMBERSHIP_STATUSES, 'total', 'signup'].map((h) => h.padEnd(13)).join(''),
+      );
       for (const r of rows) {
+        const s = settings.get(r.id);
+        const signup = s?.public
+          ? `public, ${s.optin} opt-in${s.welcome ? `, welcome ${s.welcome}` : ''}`
+          : 'private';
         console.log(
-          [r.name, r.lang, ...MEMBERSHIP_STATUSES.map((s) => r[s]), r.total]
+          [r.name, r.lang, ...MEMBERSHIP_STATUSES.map((st) => r[st]), r.total, signup]
             .map((v) => String(v).padEnd(13))
             .join(''),
         );
@@ -281,6 +289,18 @@ export function importReport(file: string, list: string, s: ImportSummary, secon
 }
 
 /** `subscribers show`: the record in sections a person reads, every stored field shown. */
+function signupLines(r: ReaderRecord): string[] {
+  if (!r.signups.length) return [];
+  return [
+    '',
+    `signups (${r.signups.length})`,
+    ...r.signups.map(
+      (g) =>
+        `  ${g.created_at} lists ${g.list_ids} from ${g.form}${g.ip ? ` (${g.ip})` : ''}: confirmation ${g.confirm_status}${g.confirmed_at ? `, confirmed ${g.confirmed_at}` : ', not confirmed'}`,
+    ),
+  ];
+}
+
 export function formatReaderRecord(address: string, r: ReaderRecord): string[] {
   const out: string[] = [];
   if (!r.subscriber) {
@@ -289,6 +309,7 @@ export function formatReaderRecord(address: string, r: ReaderRecord): string[] {
       out.push(
         `suppressed: ${r.suppression.reason} since ${r.suppression.created_at}${r.suppression.detail ? ` (${r.suppression.detail})` : ''}`,
       );
+    for (const line of signupLines(r)) out.push(line);
     return out;
   }
   const s = r.subscriber;
@@ -309,6 +330,12 @@ export function formatReaderRecord(address: string, r: ReaderRecord): string[] {
   out.push('', `lists (${r.lists.length})`);
   for (const l of r.lists)
     out.push(`  ${l.list}: ${l.status} (since ${l.updated_at}; joined ${l.created_at} by ${l.source})`);
+  out.push('', `consents (${r.consents.length})`);
+  for (const c of r.consents)
+    out.push(
+      `  ${c.given_at} ${c.method} opt-in, lists ${c.list_ids}, asked ${c.asked_at} from ${c.form}${c.ip ? ` (${c.ip})` : ''}: “${c.text}”`,
+    );
+  for (const line of signupLines(r)) out.push(line);
   out.push('', `events (${r.events.length})`);
   for (const e of r.events)
     out.push(

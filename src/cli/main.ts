@@ -9,6 +9,7 @@ import { registerPreview } from './preview.ts';
 import { registerRender } from './render.ts';
 import { registerSend } from './send.ts';
 import { registerServe } from './serve.ts';
+import { registerSignup } from './signup.ts';
 import { registerStore } from './store.ts';
 
 // `numero … | head` closes stdout early: that is not an error.
@@ -35,6 +36,7 @@ registerRender(program, getConfig);
 registerCheck(program, getConfig);
 registerPreview(program, getConfig);
 registerAudience(program, getConfig);
+registerSignup(program, getConfig);
 registerServe(program, getConfig);
 registerSend(program, getConfig);
 registerDoctor(program, getConfig);

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { withTimeout } from '../_shared/timeout.ts';
 import type { CampaignQueue } from '../campaign/queue-port.ts';
-import { enqueueBatches } from './enqueue.ts';
+import { enqueueBatches, enqueueConfirmation, enqueueWelcome } from './enqueue.ts';
 import { queueName, type SendJobData } from './jobs.ts';
 import { redisConnection } from './redis.ts';
 
@@ -10,7 +10,13 @@ export function bullCampaignQueue(
   redisUrl: string,
   description: string,
   o: { failFast?: boolean } = {},
-): CampaignQueue & { close(): Promise<void> } {
+): CampaignQueue & {
+  /** A signup's confirmation message on the provider's queue (src/send/confirmation.ts). */
+  enqueueConfirmation(provider: string, signupId: number): Promise<void>;
+  /** A list's welcome numéro for a reader who joined (src/send/welcome.ts). */
+  enqueueWelcome(provider: string, listId: number, subscriberId: number): Promise<void>;
+  close(): Promise<void>;
+} {
   // The dashboard's (failFast): a Retry while Redis is away answers at once instead of hanging.
   const connection = redisConnection(redisUrl, () => {}, { failFast: o.failFast === true });
   const queues = new Map<string, Queue<SendJobData>>();
@@ -32,6 +38,10 @@ export function bullCampaignQueue(
       return withTimeout(work, 5_000, 'Redis');
     },
     workers: (provider) => queueOf(provider).getWorkersCount(),
+    enqueueConfirmation: (provider, signupId) =>
+      withTimeout(enqueueConfirmation(queueOf(provider), signupId), 5_000, 'Redis'),
+    enqueueWelcome: (provider, listId, subscriberId) =>
+      withTimeout(enqueueWelcome(queueOf(provider), listId, subscriberId), 5_000, 'Redis'),
     async close() {
       for (const q of queues.values()) await q.close();
       connection.disconnect();

@@ -4,9 +4,11 @@ import {
   BATCH_JOB_OPTIONS,
   type BatchJob,
   batchJobId,
+  CONFIRM_JOB,
   RETRY_JOB,
   type RetryJob,
   retryJobId,
+  WELCOME_JOB,
 } from './jobs.ts';
 
 const CHUNK = 1_000;
@@ -39,4 +41,18 @@ export async function enqueueRetry(queue: Queue, job: RetryJob, delayMs: number)
     jobId: retryJobId(job.campaignId, job.deliveryId, job.attempt),
     delay: Math.max(0, delayMs),
   });
+}
+
+/** A signup's confirmation message, once per signup (jobId `s{id}`; the row's claim makes a re-add harmless). */
+export async function enqueueConfirmation(queue: Queue, signupId: number): Promise<void> {
+  await queue.add(CONFIRM_JOB, { signupId }, { ...BATCH_JOB_OPTIONS, jobId: `s${signupId}` });
+}
+
+/** A list's welcome numéro for one reader (jobId `w{list}-{reader}`; the `welcomes` row keeps it to one). */
+export async function enqueueWelcome(queue: Queue, listId: number, subscriberId: number): Promise<void> {
+  await queue.add(
+    WELCOME_JOB,
+    { listId, subscriberId },
+    { ...BATCH_JOB_OPTIONS, jobId: `w${listId}-${subscriberId}` },
+  );
 }

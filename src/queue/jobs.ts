@@ -12,9 +12,27 @@
  *
  * Job `retry` — payload { campaignId, deliveryId, attempt }, jobId `c{id}-d{deliveryId}-a{attempt}`,
  * delayed by exponential backoff with jitter. One reader's transient failure, retried alone.
+ *
+ * Job `confirm` — payload { signupId }, jobId `s{signupId}`: a signup's confirmation message
+ * (src/send/confirmation.ts). The signup row is claimed before SMTP, so a second job for it is a
+ * no-op; a transient failure puts it back and the job is retried with the batches' backoff.
+ *
+ * Job `welcome` — payload { listId, subscriberId }, jobId `w{listId}-{subscriberId}`: a list's welcome
+ * numéro for a reader who joined (src/send/welcome.ts), once ever (the `welcomes` row).
  */
 export const BATCH_JOB = 'batch';
 export const RETRY_JOB = 'retry';
+export const CONFIRM_JOB = 'confirm';
+export const WELCOME_JOB = 'welcome';
+
+export interface WelcomeJob {
+  listId: number;
+  subscriberId: number;
+}
+
+export interface ConfirmJob {
+  signupId: number;
+}
 
 export interface BatchJob {
   campaignId: number;
@@ -27,7 +45,7 @@ export interface RetryJob {
   attempt: number;
 }
 
-export type SendJobData = BatchJob | RetryJob;
+export type SendJobData = BatchJob | RetryJob | ConfirmJob | WelcomeJob;
 
 export function queueName(provider: string): string {
   return `numero-send-${provider}`;

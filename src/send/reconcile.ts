@@ -1,10 +1,12 @@
 import type { Queue } from 'bullmq';
 import { completeIfDone } from '../campaign/lifecycle.ts';
-import { enqueueBatches, enqueueRetry } from '../queue/enqueue.ts';
+import { enqueueBatches, enqueueConfirmation, enqueueRetry, enqueueWelcome } from '../queue/enqueue.ts';
 import { batchJobId, type SendJobData } from '../queue/jobs.ts';
 import type { Db } from '../store/audience.ts';
 import { campaignsInState } from '../store/campaigns.ts';
 import { batchesWithWork, overdueRetries } from '../store/deliveries.ts';
+import { confirmationsToQueue } from '../store/signups.ts';
+import { welcomesToQueue } from '../store/welcomes.ts';
 
 /**
  * Keeps the queue in line with the ledger: re-adds the batches that still have work (same
@@ -39,5 +41,43 @@ export async function reconcile(
     for (const r of await overdueRetries(db, c.id, new Date(now - 30_000).toISOString())) {
       await enqueueRetry(queue, { campaignId: c.id, deliveryId: r.id, attempt: r.attempts + 1 }, 0);
     }
+  }
+}
+
+/**
+ * Signups whose confirmation is not on its way: queued for over a minute (Redis was away when the
+ * form was posted, or the job was lost or failed for good), or claimed by a worker gone for two lock
+ * periods. Each goes back on the queue; the row's claim keeps it to one message.
+ */
+export async function reconcileConfirmations(
+  db: Db,
+  queue: Queue<SendJobData>,
+  lockMs: number,
+): Promise<void> {
+  const now = Date.now();
+  const due = await confirmationsToQueue(
+    db,
+    new Date(now - 60_000).toISOString(),
+    new Date(now - 2 * lockMs).toISOString(),
+  );
+  for (const { id } of due) {
+    const job = await queue.getJob(`s${id}`);
+    if (job && (await job.isFailed())) await job.retry('failed');
+    else if (!job) await enqueueConfirmation(queue, id);
+  }
+}
+
+/** Welcome numéros not on their way (as reconcileConfirmations): back on the queue. */
+export async function reconcileWelcomes(db: Db, queue: Queue<SendJobData>, lockMs: number): Promise<void> {
+  const now = Date.now();
+  const due = await welcomesToQueue(
+    db,
+    new Date(now - 60_000).toISOString(),
+    new Date(now - 2 * lockMs).toISOString(),
+  );
+  for (const w of due) {
+    const job = await queue.getJob(`w${w.list_id}-${w.subscriber_id}`);
+    if (job && (await job.isFailed())) await job.retry('failed');
+    else if (!job) await enqueueWelcome(queue, w.list_id, w.subscriber_id);
   }
 }

@@ -14,12 +14,14 @@ import type { Store } from '../store/db.ts';
 import { redisAcceptedLog } from './accepted.ts';
 import { sendDeliveries } from './batch.ts';
 import { classifySmtpError } from './classify.ts';
+import { sendConfirmation } from './confirmation.ts';
 import type { SendDeps } from './deps.ts';
 import { mailDomainOf } from './message.ts';
-import { reconcile } from './reconcile.ts';
+import { reconcile, reconcileConfirmations, reconcileWelcomes } from './reconcile.ts';
 import { Slots } from './slots.ts';
 import { smtpThread } from './smtp-thread.ts';
 import { verifyRelay } from './transport.ts';
+import { sendWelcome } from './welcome.ts';
 
 /**
  * The send worker: consumes the provider's BullMQ queue with one pooled Nodemailer transport per
@@ -122,6 +124,8 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
     queueName(s.provider),
     async (job, token) => {
       const data = job.data;
+      if ('signupId' in data) return confirmationJob(job, token, data.signupId);
+      if ('subscriberId' in data) return welcomeJob(job, token, data.listId, data.subscriberId);
       let result: Awaited<ReturnType<typeof sendDeliveries>>;
       try {
         result = await sendDeliveries(
@@ -158,6 +162,36 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       autorun: true,
     },
   );
+  /** A signup's confirmation: sent once; a relay or throttling problem retries the job with backoff. */
+  async function confirmationJob(job: Job<SendJobData>, token: string | undefined, signupId: number) {
+    let r: Awaited<ReturnType<typeof sendConfirmation>>;
+    try {
+      r = await sendConfirmation(deps, signupId, o.config.signup.confirmHours);
+    } catch (e) {
+      if (!isOutage(e)) throw e;
+      return waitFor(job, token, outageDelayMs(outages++, 15_000), e as Error);
+    }
+    if (r === 'retry') throw new Error(`signup ${signupId}: the relay did not take the confirmation yet`);
+    return { kind: 'confirmation', result: r };
+  }
+  /** A list's welcome numéro for one reader: sent once; a relay or throttling problem retries the job. */
+  async function welcomeJob(
+    job: Job<SendJobData>,
+    token: string | undefined,
+    listId: number,
+    subscriberId: number,
+  ) {
+    let r: Awaited<ReturnType<typeof sendWelcome>>;
+    try {
+      r = await sendWelcome(deps, listId, subscriberId);
+    } catch (e) {
+      if (!isOutage(e)) throw e;
+      return waitFor(job, token, outageDelayMs(outages++, 15_000), e as Error);
+    }
+    if (r === 'retry')
+      throw new Error(`welcome of list ${listId} for reader ${subscriberId}: the relay did not take it yet`);
+    return { kind: 'welcome', result: r };
+  }
   async function waitFor(
     job: Job<SendJobData>,
     token: string | undefined,
@@ -177,6 +211,10 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
     reconciling = true;
     try {
       await reconcile(o.store.db, queue, { lockMs: s.lockMs, provider: s.provider });
+      if (s.provider === o.config.send.provider) {
+        await reconcileConfirmations(o.store.db, queue, s.lockMs);
+        await reconcileWelcomes(o.store.db, queue, s.lockMs);
+      }
     } catch (e) {
       o.log.warn({ err: (e as Error).message }, 'reconcile.failed');
     } finally {

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import type { Logger } from '../_shared/log.ts';
+import { oweWelcomes } from '../audience/signup.ts';
 import type { Config } from '../config.ts';
+import { loadNewsletter } from '../content/data.ts';
 import type { FetchText } from '../events/sns.ts';
 import { inboundSettings } from '../events/start.ts';
 import { bullCampaignQueue } from '../queue/campaign-queue.ts';
@@ -13,7 +15,17 @@ import { ledgerGauges, metricsRoutes } from './metrics.ts';
 import { opsApp } from './ops/app.ts';
 import { bullBoard } from './ops/queues.ts';
 import { publicApp } from './public/app.ts';
+import { signupRoutes } from './public/signup-routes.ts';
 import { webhookRoutes } from './webhooks.ts';
+
+/** The newsletter's name for the signup pages (issues/newsletter.yml), or the public host name. */
+function newsletterName(issuesDir: string, fallback: string): string {
+  try {
+    return loadNewsletter(issuesDir).name;
+  } catch {
+    return fallback;
+  }
+}
 
 export interface ServeOptions {
   config: Config;
@@ -91,6 +103,33 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
       settings: inboundSettings(cfg),
       log: o.log,
       ...(o.fetchText ? { fetchText: o.fetchText } : {}),
+    }),
+  );
+  app.route(
+    '/',
+    signupRoutes({
+      db: store.db,
+      secret: o.secret,
+      newsletterName: newsletterName(cfg.issuesDir, publicHost),
+      ownOrigin: new URL(cfg.publicUrl).origin,
+      origins: cfg.signup.origins,
+      perIpPerHour: cfg.signup.perIpPerHour,
+      perMinute: cfg.unsubscribeRateLimit,
+      trustedProxies: cfg.trustedProxies,
+      defaultLang: 'fr',
+      queueConfirmation: async (signupId) => {
+        if (!queue) throw new Error('no Redis');
+        await queue.enqueueConfirmation(cfg.send.provider, signupId);
+      },
+      onJoined: async (subscriberId, listIds) => {
+        for (const listId of await oweWelcomes(store.db, subscriberId, listIds))
+          await queue
+            ?.enqueueWelcome(cfg.send.provider, listId, subscriberId)
+            .catch((e: Error) =>
+              o.log.warn({ listId, subscriberId, err: e.message }, 'welcome.queue_unavailable'),
+            );
+      },
+      log: (event, fields) => o.log.info(fields, event),
     }),
   );
   app.route(

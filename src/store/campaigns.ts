@@ -134,5 +134,13 @@ export async function issueWasSent(db: Db, slug: string): Promise<boolean> {
     .where('state', 'in', ['queued', 'sending', 'sent', 'paused'])
     .limit(1)
     .executeTakeFirst();
-  return row !== undefined;
+  if (row) return true;
+  // A list's welcome numéro goes out to every newcomer: its web version is public too.
+  const welcome = await db
+    .selectFrom('lists')
+    .select('id')
+    .where('welcome', '=', `${slug}.md`)
+    .limit(1)
+    .executeTakeFirst();
+  return welcome !== undefined;
 }

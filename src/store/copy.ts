@@ -21,6 +21,9 @@ export const TABLES: ReadonlyArray<{ table: Table; key: string[]; page: number }
   // Raw messages are up to a few hundred KB each.
   { table: 'inbound_messages', key: ['id'], page: 50 },
   { table: 'bounce_reports', key: ['id'], page: 1000 },
+  { table: 'signups', key: ['id'], page: 1000 },
+  { table: 'consents', key: ['id'], page: 1000 },
+  { table: 'welcomes', key: ['list_id', 'subscriber_id'], page: 1000 },
 ];
 
 export type CopyCounts = Record<Table, number>;
@@ -78,6 +81,8 @@ export async function copyStore(
           'deliveries',
           'inbound_messages',
           'bounce_reports',
+          'signups',
+          'consents',
         ]) {
           await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(
             dst,

@@ -200,6 +200,80 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '008_signup': {
+      async up(db: Kysely<unknown>) {
+        // A list may be offered on the signup form (public) and asks a confirmation (optin) or not.
+        await db.schema
+          .alterTable('lists')
+          .addColumn('public', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable('lists')
+          .addColumn('optin', 'text', (c) => c.notNull().defaultTo('double'))
+          .execute();
+        await db.schema.alterTable('lists').addColumn('welcome', 'text').execute();
+        // The welcome numéro compiled when it was set (JSON of the CompiledIssue): sent as it was then.
+        await db.schema.alterTable('lists').addColumn('welcome_compiled', 'text').execute();
+        // One welcome per reader and list, claimed before SMTP like a delivery.
+        await db.schema
+          .createTable('welcomes')
+          .addColumn('list_id', 'integer', (c) => c.notNull().references('lists.id').onDelete('cascade'))
+          .addColumn('subscriber_id', 'integer', (c) =>
+            c.notNull().references('subscribers.id').onDelete('cascade'),
+          )
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('welcomes_pk', ['list_id', 'subscriber_id'])
+          .execute();
+        // A signup waiting for its confirmation: not a reader yet, never in a campaign.
+        await autoId(db, 'signups')
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('email_normalized', 'text', (c) => c.notNull())
+          .addColumn('name', 'text')
+          .addColumn('list_ids', 'text', (c) => c.notNull())
+          .addColumn('nonce', 'text', (c) => c.notNull())
+          .addColumn('lang', 'text', (c) => c.notNull())
+          .addColumn('form', 'text', (c) => c.notNull())
+          .addColumn('consent_text', 'text', (c) => c.notNull())
+          .addColumn('ip', 'text')
+          .addColumn('user_agent', 'text')
+          .addColumn('confirm_status', 'text', (c) => c.notNull().defaultTo('queued'))
+          .addColumn('confirm_message_id', 'text')
+          .addColumn('confirm_sent_at', 'text')
+          .addColumn('confirmed_at', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('signups_email').on('signups').columns(['email_normalized']).execute();
+        await db.schema.createIndex('signups_ip').on('signups').columns(['ip', 'created_at']).execute();
+        await db.schema
+          .createIndex('signups_status')
+          .on('signups')
+          .columns(['confirm_status', 'created_at'])
+          .execute();
+        // What a reader agreed to, when, where from: the proof of consent (GDPR art. 7(1)).
+        await autoId(db, 'consents')
+          .addColumn('subscriber_id', 'integer', (c) =>
+            c.notNull().references('subscribers.id').onDelete('cascade'),
+          )
+          .addColumn('list_ids', 'text', (c) => c.notNull())
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('form', 'text', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('ip', 'text')
+          .addColumn('user_agent', 'text')
+          .addColumn('asked_at', 'text', (c) => c.notNull())
+          .addColumn('given_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('consents_subscriber')
+          .on('consents')
+          .columns(['subscriber_id'])
+          .execute();
+      },
+    },
   };
 }
 

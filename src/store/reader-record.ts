@@ -2,7 +2,8 @@ import type { Db } from './audience.ts';
 
 /**
  * Everything numero stores about one reader, found by their normalised address: the subscriber row,
- * their standing on each list, a suppression, the events of their history, each delivery (with the
+ * their standing on each list, a suppression, their signups and consents (when, from where, the words
+ * they agreed to), the events of their history, each delivery (with the
  * relay's answer) and each report that came back about them. What a reader's access request
  * (GDPR art. 15) is answered with: `numero subscribers show EMAIL`.
  */
@@ -18,8 +19,24 @@ export async function readerRecord(db: Db, emailNormalized: string) {
       .selectAll()
       .where('email_normalized', '=', emailNormalized)
       .executeTakeFirst()) ?? null;
+  // Signups (pending or done): what the address asked, from where, and whether it confirmed.
+  const signups = await db
+    .selectFrom('signups')
+    .select(['list_ids', 'form', 'ip', 'user_agent', 'confirm_status', 'created_at', 'confirmed_at'])
+    .where('email_normalized', '=', emailNormalized)
+    .orderBy('id')
+    .execute();
   if (!subscriber)
-    return { subscriber: null, lists: [], suppression, events: [], deliveries: [], reports: [] };
+    return {
+      subscriber: null,
+      lists: [],
+      suppression,
+      signups,
+      consents: [],
+      events: [],
+      deliveries: [],
+      reports: [],
+    };
   const id = subscriber.id;
   const lists = await db
     .selectFrom('memberships')
@@ -58,6 +75,12 @@ export async function readerRecord(db: Db, emailNormalized: string) {
     .where('deliveries.subscriber_id', '=', id)
     .orderBy('deliveries.id')
     .execute();
+  const consents = await db
+    .selectFrom('consents')
+    .select(['list_ids', 'method', 'form', 'text', 'ip', 'user_agent', 'asked_at', 'given_at'])
+    .where('subscriber_id', '=', id)
+    .orderBy('id')
+    .execute();
   const reports = await db
     .selectFrom('bounce_reports')
     .select(['kind', 'status', 'diagnostic', 'campaign_id', 'action', 'created_at'])
@@ -74,6 +97,8 @@ export async function readerRecord(db: Db, emailNormalized: string) {
     },
     lists,
     suppression,
+    signups,
+    consents,
     events,
     deliveries,
     reports,

@@ -21,7 +21,73 @@ export interface ListsTable {
   id: Generated<number>;
   name: string;
   lang: string;
+  /** 1 when the signup form may offer it (migration 008). */
+  public: Generated<number>;
+  /** `double`: a signup waits for the reader's confirmation; `single`: it counts at once. */
+  optin: Generated<OptIn>;
+  /** The welcome numéro (a Markdown file in issues/) sent once on joining, or null. */
+  welcome: string | null;
+  /** JSON of its CompiledIssue, compiled when it was set: what every newcomer gets. */
+  welcome_compiled: string | null;
   created_at: string;
+}
+
+/** A welcome numéro's life for one reader and list: queued → sending → sent | failed. */
+export interface WelcomesTable {
+  list_id: number;
+  subscriber_id: number;
+  status: ConfirmStatus;
+  message_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export const OPT_INS = ['double', 'single'] as const;
+export type OptIn = (typeof OPT_INS)[number];
+
+/** A confirmation message's life: queued → sending (claimed before SMTP) → sent | failed. */
+export const CONFIRM_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+export type ConfirmStatus = (typeof CONFIRM_STATUSES)[number];
+
+/** A signup waiting for its confirmation (migration 008): not a reader yet, never in a campaign. */
+export interface SignupsTable {
+  id: Generated<number>;
+  email: string;
+  email_normalized: string;
+  name: string | null;
+  /** JSON array of list ids. */
+  list_ids: string;
+  /** Random, in the confirmation link's MAC: a new signup for the address voids the old link. */
+  nonce: string;
+  lang: string;
+  /** Where the signup came from: the page's URL (Referer or Origin), or `api`. */
+  form: string;
+  /** The words the reader agreed to, as shown. */
+  consent_text: string;
+  ip: string | null;
+  user_agent: string | null;
+  confirm_status: Generated<ConfirmStatus>;
+  confirm_message_id: string | null;
+  confirm_sent_at: string | null;
+  confirmed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a reader agreed to, when and from where: the proof of consent. */
+export interface ConsentsTable {
+  id: Generated<number>;
+  subscriber_id: number;
+  list_ids: string;
+  /** double (confirmed by a link) or single. */
+  method: OptIn;
+  form: string;
+  text: string;
+  ip: string | null;
+  user_agent: string | null;
+  /** When the form was submitted; given_at is when the link confirmed it. */
+  asked_at: string;
+  given_at: string;
 }
 
 export interface SubscribersTable {
@@ -170,6 +236,9 @@ export interface Database {
   events: EventsTable;
   inbound_messages: InboundMessagesTable;
   bounce_reports: BounceReportsTable;
+  signups: SignupsTable;
+  consents: ConsentsTable;
+  welcomes: WelcomesTable;
 }
 
 export const now = (): string => new Date().toISOString();

@@ -98,6 +98,11 @@ describe.each(BACKENDS)(
       await sql`drop table if exists inbound_messages`.execute(db);
       await sql`drop index if exists deliveries_subscriber_campaign`.execute(db);
       await sql`alter table campaigns drop column signed_ids`.execute(db);
+      await sql`drop table if exists welcomes`.execute(db);
+      await sql`drop table if exists consents`.execute(db);
+      await sql`drop table if exists signups`.execute(db);
+      for (const column of ['public', 'optin', 'welcome', 'welcome_compiled'])
+        await sql`alter table lists drop column ${sql.ref(column)}`.execute(db);
       await sql`delete from kysely_migration where name >= '005'`.execute(db);
 
       // Opening the store (as the next numero process would) runs the migration again.

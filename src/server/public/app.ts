@@ -10,6 +10,7 @@ import type { Store } from '../../store/db.ts';
 import { clientAddress } from '../client-address.ts';
 import { webVersionRoutes } from '../web-version.ts';
 import type { Workspace } from '../workspace.ts';
+import { page } from './page.ts';
 import { pageWords } from './words.ts';
 
 export interface PublicDeps {
@@ -24,21 +25,6 @@ export interface PublicDeps {
   /** Reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
   trustedProxies?: readonly string[];
   workspace?: Workspace;
-}
-
-type Html = ReturnType<typeof html>;
-
-function page(lang: string, title: string, body: Html): Html {
-  return html`<!doctype html>
-<html lang="${lang}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title}</title>
-<style>:root{color-scheme:light dark;font-family:system-ui,sans-serif}body{max-width:36rem;margin:10vh auto;padding:0 1rem;line-height:1.5}
-button{font:inherit;padding:.6rem 1.2rem;border-radius:6px;border:0;background:#00607a;color:#fff;cursor:pointer}</style>
-</head>
-<body><main><h1>${title}</h1>${body}</main></body>
-</html>`;
 }
 
 /**
