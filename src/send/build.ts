@@ -6,6 +6,7 @@ import type { DeliveryToSend } from '../store/deliveries.ts';
 import type { CampaignContext } from './context.ts';
 import type { SendDeps } from './deps.ts';
 import { buildMessage, type OutgoingMessage } from './message.ts';
+import { rawBuffer } from './raw-buffers.ts';
 
 /** Step 3: one reader's message, personalised from the compiled issue and built to bytes. */
 export function personaliseAndBuild(
@@ -29,16 +30,19 @@ export function personaliseAndBuild(
   // Stable per delivery (a resend after a crash carries the same Message-ID), unique across
   // installations and database resets (the campaign's random key is in the MAC), unforgeable.
   const mac = deliveryMac(settings.secret, ctx.row.id, d.id, ctx.row.message_key);
-  return buildMessage({
-    messageId: mintMessageId(ctx.row.id, d.id, mac, settings.messageDomain),
-    returnPath: mintReturnPath(ctx.row.id, d.id, mac, settings.bounceDomain),
-    campaignId: String(ctx.row.id),
-    subscriberId: String(d.subscriber_id),
-    listName: ctx.listName,
-    from: deps.newsletter.from,
-    to: { name: d.name, address: d.email },
-    content,
-    unsubscribe: links,
-    domain: settings.messageDomain,
-  });
+  return buildMessage(
+    {
+      messageId: mintMessageId(ctx.row.id, d.id, mac, settings.messageDomain),
+      returnPath: mintReturnPath(ctx.row.id, d.id, mac, settings.bounceDomain),
+      campaignId: String(ctx.row.id),
+      subscriberId: String(d.subscriber_id),
+      listName: ctx.listName,
+      from: deps.newsletter.from,
+      to: { name: d.name, address: d.email },
+      content,
+      unsubscribe: links,
+      domain: settings.messageDomain,
+    },
+    rawBuffer,
+  );
 }

@@ -65,7 +65,10 @@ const campaignHeadersOnce = remembered((key: string) => {
  * One reader's message, as bytes ready for SMTP, with the envelope that carries it: real sends and
  * the preview's test sends alike, so an editor's proof carries what readers get.
  */
-export function buildMessage(p: MessageParts): OutgoingMessage {
+export function buildMessage(
+  p: MessageParts,
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+): OutgoingMessage {
   const { messageId } = p;
   return {
     messageId,
@@ -73,18 +76,21 @@ export function buildMessage(p: MessageParts): OutgoingMessage {
       from: p.returnPath,
       to: asciiAddress(p.to.address),
     },
-    raw: buildRaw({
-      from: p.from,
-      to: p.to,
-      subject: p.content.subject,
-      messageId,
-      date: new Date(),
-      headers: { ...listUnsubscribeHeaders(p.unsubscribe), 'X-Subscriber-Id': p.subscriberId },
-      shared: p.extraHeaders
-        ? campaignHeaders(p)
-        : campaignHeadersOnce(`${p.campaignId}\n${p.listName}\n${p.domain}`),
-      text: p.content.text,
-      html: p.content.html,
-    }),
+    raw: buildRaw(
+      {
+        from: p.from,
+        to: p.to,
+        subject: p.content.subject,
+        messageId,
+        date: new Date(),
+        headers: { ...listUnsubscribeHeaders(p.unsubscribe), 'X-Subscriber-Id': p.subscriberId },
+        shared: p.extraHeaders
+          ? campaignHeaders(p)
+          : campaignHeadersOnce(`${p.campaignId}\n${p.listName}\n${p.domain}`),
+        text: p.content.text,
+        html: p.content.html,
+      },
+      alloc,
+    ),
   };
 }

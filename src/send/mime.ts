@@ -96,7 +96,8 @@ const fromLine = remembered((from: string) => {
 const BOUNDARY_PREFIX = `=_numero-${randomBytes(8).toString('hex')}-`;
 let boundaries = 0;
 
-export function buildRaw(p: RawParts): Buffer {
+/** `alloc` gives the buffer of the message's exact size (the worker's reuses blocks: raw-buffers.ts). */
+export function buildRaw(p: RawParts, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const boundary = `${BOUNDARY_PREFIX}${(boundaries++).toString(36)}`;
   const lines = [
     fromLine(p.from),
@@ -121,7 +122,7 @@ export function buildRaw(p: RawParts): Buffer {
   const tail = `--${boundary}--${CRLF}`;
   const size =
     Buffer.byteLength(head, 'utf8') + qpBodySize(p.text) + middle.length + qpBodySize(p.html) + tail.length;
-  const out = Buffer.allocUnsafe(size);
+  const out = alloc(size);
   let pos = out.write(head, 0, 'utf8');
   pos = writeQpBody(p.text, out, pos);
   pos += out.write(middle, pos, 'latin1');

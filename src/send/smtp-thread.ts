@@ -1,10 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import type { OutgoingMessage } from './message.ts';
+import { recycleRaw } from './raw-buffers.ts';
 import { type DkimSettings, poolOptions } from './transport.ts';
 
 /** What the send path needs of an SMTP transport: one message out, the relay's answer back. */
 export interface SmtpSender {
-  /** Resolves with the relay's answer once it accepted; rejects with Nodemailer's error fields. */
+  /**
+   * Resolves with the relay's answer once it accepted; rejects with Nodemailer's error fields.
+   * `message.raw`, when built in a reused block (raw-buffers.ts), is given back: not read after.
+   */
   send(message: OutgoingMessage): Promise<{ response: string }>;
   /** Closes the pool's connections and stops the thread. */
   close(): Promise<void>;
@@ -109,6 +113,8 @@ export function smtpThread(opts: {
       thread ??= start();
       const id = nextId++;
       const bytes = sharedCopy(message.raw);
+      // The thread has its copy: the block the worker built the message in serves the next one.
+      recycleRaw(message.raw);
       const answer = new Promise<{ response: string }>((resolve, reject) =>
         pending.set(id, { resolve, reject, bytes }),
       );
