@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { NumeroError } from '../errors.ts';
 import {
@@ -124,14 +125,36 @@ export async function onOtherLists(
   return rows.length;
 }
 
+/**
+ * Which of these addresses are suppressed, and why: by their address, or by the hash a forgotten
+ * reader's suppression is kept as (src/audience/forget.ts).
+ */
 export async function suppressedAmong(db: Db, normalized: readonly string[]): Promise<Map<string, string>> {
   if (!normalized.length) return new Map();
-  const rows = await db
-    .selectFrom('suppressions')
-    .select(['email_normalized', 'reason'])
-    .where('email_normalized', 'in', normalized)
-    .execute();
-  return new Map(rows.map((r) => [r.email_normalized, r.reason]));
+  const byKey = new Map<string, string>();
+  for (const n of normalized) {
+    byKey.set(n, n);
+    byKey.set(forgottenKey(n), n);
+  }
+  const found = new Map<string, string>();
+  const keys = [...byKey.keys()];
+  for (let i = 0; i < keys.length; i += 5000) {
+    const rows = await db
+      .selectFrom('suppressions')
+      .select(['email_normalized', 'reason'])
+      .where('email_normalized', 'in', keys.slice(i, i + 5000))
+      .execute();
+    for (const r of rows) {
+      const address = byKey.get(r.email_normalized);
+      if (address) found.set(address, r.reason);
+    }
+  }
+  return found;
+}
+
+/** How a forgotten address is kept in `suppressions`: `sha256:` and the hash of the normalised address. */
+export function forgottenKey(normalized: string): string {
+  return `sha256:${createHash('sha256').update(`numero-forget-v1|${normalized}`).digest('hex')}`;
 }
 
 export async function insertSubscribers(

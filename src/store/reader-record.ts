@@ -1,4 +1,4 @@
-import type { Db } from './audience.ts';
+import { type Db, forgottenKey } from './audience.ts';
 
 /**
  * Everything numero stores about one reader, found by their normalised address: the subscriber row,
@@ -17,7 +17,7 @@ export async function readerRecord(db: Db, emailNormalized: string) {
     (await db
       .selectFrom('suppressions')
       .selectAll()
-      .where('email_normalized', '=', emailNormalized)
+      .where('email_normalized', 'in', [emailNormalized, forgottenKey(emailNormalized)])
       .executeTakeFirst()) ?? null;
   // Signups (pending or done): what the address asked, from where, and whether it confirmed.
   const signups = await db
