@@ -141,6 +141,7 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
       rateLimitPerMinute: cfg.unsubscribeRateLimit,
       trustedProxies: cfg.trustedProxies,
       workspace: cfg,
+      newsletterName: newsletterName(cfg.issuesDir, publicHost),
     }),
   );
   const server = await listen(app, o.port, o.host);

@@ -3,13 +3,9 @@ import { listIssueFiles, loadContext, realFileInside } from '../content/load.ts'
 import type { ParseContext } from '../content/parse.ts';
 import { type Diagnostic, InvalidFileError } from '../errors.ts';
 import { hasErrors, type PreparedIssue, prepareIssue } from '../render/prepare.ts';
+import type { Workspace } from './issue-files.ts';
 
-/** The folders and public address the servers read issues from. */
-export interface Workspace {
-  issuesDir: string;
-  templatesDir: string;
-  publicUrl: string;
-}
+export type { Workspace } from './issue-files.ts';
 
 export type ContextResult = { ok: true; ctx: ParseContext } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -84,26 +80,4 @@ export async function listSummaries(ws: Workspace, ctx: ParseContext): Promise<I
     }
   }
   return summaries.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.slug.localeCompare(a.slug));
-}
-
-/**
- * A file next to the issues (an image), or null when the path leaves the folder, is not a media
- * file, or is a symlink whose target lies outside the folder (`x.png -> /proc/self/environ`).
- */
-export function issueAsset(ws: Workspace, relPath: string): { file: string; type: string } | null {
-  const types: Record<string, string> = {
-    '.png': 'image/png',
-    '.jpg': 'image/jpeg',
-    '.jpeg': 'image/jpeg',
-    '.gif': 'image/gif',
-    '.webp': 'image/webp',
-    '.svg': 'image/svg+xml',
-    '.pdf': 'application/pdf',
-  };
-  const root = path.resolve(ws.issuesDir);
-  const file = path.resolve(root, relPath);
-  const type = types[path.extname(file).toLowerCase()];
-  if (!type || !file.startsWith(root + path.sep)) return null;
-  const real = realFileInside(root, file);
-  return real ? { file: real, type } : null;
 }

@@ -124,23 +124,3 @@ export async function setStateReason(
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
-
-/** Whether an issue has gone (or is going) out: a campaign of it that is not a draft nor cancelled. */
-export async function issueWasSent(db: Db, slug: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('campaigns')
-    .select('id')
-    .where('issue_slug', '=', slug)
-    .where('state', 'in', ['queued', 'sending', 'sent', 'paused'])
-    .limit(1)
-    .executeTakeFirst();
-  if (row) return true;
-  // A list's welcome numéro goes out to every newcomer: its web version is public too.
-  const welcome = await db
-    .selectFrom('lists')
-    .select('id')
-    .where('welcome', '=', `${slug}.md`)
-    .limit(1)
-    .executeTakeFirst();
-  return welcome !== undefined;
-}

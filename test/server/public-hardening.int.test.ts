@@ -2,6 +2,8 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unsubscribe } from '../../src/audience/membership.ts';
 import { signUnsubscribeToken } from '../../src/audience/unsubscribe-token.ts';
+import { loadContext } from '../../src/content/load.ts';
+import { prepareIssue, requireReady } from '../../src/render/prepare.ts';
 import { type Listening, listen } from '../../src/server/listen.ts';
 import { publicApp } from '../../src/server/public/app.ts';
 import {
@@ -175,6 +177,11 @@ describe('the public server under attack', () => {
     );
     const slug = '2026-02-12-numero-56';
     expect((await fetch(`${server.url}/issues/${slug}`)).status).toBe(404);
+    // The public server shows the issue as it was sent: the campaign's compiled issue.
+    const dirs = { issuesDir: ISSUES_DIR, templatesDir: TEMPLATES_DIR };
+    const ready = requireReady(
+      await prepareIssue(`${ISSUES_DIR}/${slug}.md`, loadContext(dirs), { ...dirs, publicUrl: PUBLIC_URL }),
+    );
     const id = await insertCampaign(t.store.db, {
       issue_file: `issues/${slug}.md`,
       issue_slug: slug,
@@ -182,7 +189,7 @@ describe('the public server under attack', () => {
       list_id: list.id,
       subject: 's',
       state: 'draft',
-      compiled: '{}',
+      compiled: JSON.stringify(ready.compiled),
       batch_size: 100,
       provider: 'default',
       scheduled_at: null,

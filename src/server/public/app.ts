@@ -5,11 +5,11 @@ import { rateLimiter } from 'hono-rate-limiter';
 import { maySelfResubscribe, resubscribe, unsubscribe } from '../../audience/membership.ts';
 import { isTestClaims, verifyUnsubscribeToken } from '../../audience/unsubscribe-token.ts';
 import { findListById } from '../../store/audience.ts';
-import { issueWasSent } from '../../store/campaigns.ts';
 import type { Store } from '../../store/db.ts';
 import { clientAddress } from '../client-address.ts';
-import { webVersionRoutes } from '../web-version.ts';
-import type { Workspace } from '../workspace.ts';
+import type { Workspace } from '../issue-files.ts';
+import { issueFilesRoutes } from '../issue-files.ts';
+import { archiveRoutes } from './archive-routes.ts';
 import { page } from './page.ts';
 import { pageWords } from './words.ts';
 
@@ -25,6 +25,8 @@ export interface PublicDeps {
   /** Reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
   trustedProxies?: readonly string[];
   workspace?: Workspace;
+  /** The newsletter's name, for the archive and its feeds. */
+  newsletterName?: string;
 }
 
 /**
@@ -156,10 +158,15 @@ export function publicApp(deps: PublicDeps): Hono {
     return c.html(page(found.lang, w.resubscribedTitle, html`<p>${w.resubscribedText}</p>`), 200);
   });
 
-  if (deps.workspace)
-    app.route(
-      '/',
-      webVersionRoutes(deps.workspace, (slug) => issueWasSent(deps.store.db, slug)),
-    );
+  if (deps.workspace) app.route('/', issueFilesRoutes(deps.workspace));
+  app.route(
+    '/',
+    archiveRoutes({
+      db: deps.store.db,
+      publicUrl: deps.workspace?.publicUrl ?? '',
+      newsletterName: deps.newsletterName ?? 'numero',
+      lang: deps.defaultLang,
+    }),
+  );
   return app;
 }
