@@ -15,12 +15,10 @@ if (process.argv[2] === 'worker' && process.argv.length === 3 && process.env.NUM
   });
   // Stack traces name the bundle's lines, which keep each source's name and code; with
   // NODE_OPTIONS=--enable-source-maps they name the TypeScript sources (at the cost of some memory).
-  {
-    const { heapSizedByLauncher, runInThread } = await import('./worker-thread.mjs');
-    // numero sizes the worker's heap itself (worker-thread.mjs), unless the launcher gave V8 flags.
-    if (heapSizedByLauncher()) await import(entry);
-    else runInThread(entry);
-  }
+  const { heapSizedByLauncher, runInThread } = await import('./worker-thread.mjs');
+  // numero sizes the worker's heap itself (worker-thread.mjs), unless the launcher gave V8 flags.
+  if (heapSizedByLauncher()) await import(entry);
+  else runInThread(entry);
 } else await viaTsx();
 
 async function viaTsx() {

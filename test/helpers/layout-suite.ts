@@ -12,6 +12,7 @@ import { Personalizer } from '../../src/render/personalize.ts';
 import { sampleLinks, sampleReader } from '../../src/render/sample-readers.ts';
 import { launchChromium } from './browser.ts';
 import { compileRepoFile, PUBLIC_URL, ROOT } from './fixtures.ts';
+import { decodeEntities } from './html-entities.ts';
 
 export interface LayoutCase {
   file: string;
@@ -155,9 +156,7 @@ export function describeLayouts(title: string, cases: LayoutCase[]): void {
             false,
           );
           // Nothing loads from elsewhere but the images the author put in the issue.
-          const own = [...html.matchAll(/<img[^>]*\ssrc="([^"]+)"/g)].map((m) =>
-            (m[1] ?? '').replaceAll('&amp;', '&'),
-          );
+          const own = [...html.matchAll(/<img[^>]*\ssrc="([^"]+)"/g)].map((m) => decodeEntities(m[1] ?? ''));
           expect(outside.filter((u) => !own.includes(u))).toEqual([]);
           if (CONTRAST_WIDTHS.has(width))
             await page.screenshot({

@@ -16,6 +16,7 @@ import {
   sourceHeadings,
   TEMPLATES_DIR,
 } from '../helpers/fixtures.ts';
+import { decodeEntities } from '../helpers/html-entities.ts';
 
 const ctx = repoContext();
 const files = listIssueFiles(ISSUES_DIR);
@@ -173,14 +174,3 @@ describe('the author corpus (test/fixtures/render-issues): issues written beyond
     expect(await size('weekly.mjml')).toBeLessThanOrEqual(await size('weekly.tsx'));
   });
 });
-
-/** An attribute's value as the browser reads it. */
-function decodeEntities(s: string): string {
-  return s
-    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
-    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-    .replaceAll('&quot;', '"')
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&amp;', '&');
-}
