@@ -304,6 +304,10 @@ function Footer({ view }: { view: IssueView }) {
           {view.labels.viewInBrowser}
         </Link>
         {' · '}
+        <Link href={view.links.preferences} className="n-link" style={link}>
+          {view.labels.preferences}
+        </Link>
+        {' · '}
         <Link href={view.links.unsubscribe} className="n-link" style={link}>
           {view.labels.unsubscribe}
         </Link>

@@ -7,6 +7,8 @@ export interface Labels {
   /** The heading of the footnotes, at the end of the issue. */
   notes: string;
   viewInBrowser: string;
+  /** The reader's preferences page: their lists, their name. */
+  preferences: string;
   unsubscribe: string;
   why: string;
   by: string;
@@ -21,6 +23,7 @@ const fr: Labels = {
   related: 'À lire aussi',
   notes: 'Notes',
   viewInBrowser: 'Voir dans le navigateur',
+  preferences: 'Gérer mon abonnement',
   unsubscribe: 'Se désabonner',
   why: 'Vous recevez cette lettre parce que vous y êtes abonné(e).',
   by: 'Par',
@@ -34,6 +37,7 @@ const en: Labels = {
   related: 'Further reading',
   notes: 'Notes',
   viewInBrowser: 'View in your browser',
+  preferences: 'Manage my subscription',
   unsubscribe: 'Unsubscribe',
   why: 'You are receiving this letter because you subscribed to it.',
   by: 'By',

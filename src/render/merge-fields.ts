@@ -8,6 +8,7 @@ export const BUILTIN_FIELDS = [
   'email',
   'unsubscribeUrl',
   'browserUrl',
+  'preferencesUrl',
 ] as const;
 /** `{{default field "fallback"}}` prints the fallback when the field is empty. */
 export const HELPERS = ['default'] as const;

@@ -13,6 +13,8 @@ export interface Reader {
 export interface ReaderLinks {
   unsubscribeUrl: string;
   browserUrl: string;
+  /** The reader's preferences page; without one (a test copy, the web version) the unsubscribe page. */
+  preferencesUrl?: string;
 }
 
 export interface Personalized {
@@ -160,6 +162,7 @@ export class Personalizer {
       name: [first, last].filter(Boolean).join(' ') || this.fallbackName,
       unsubscribeUrl: links.unsubscribeUrl,
       browserUrl: links.browserUrl,
+      preferencesUrl: links.preferencesUrl ?? links.unsubscribeUrl,
     };
   }
 

@@ -40,5 +40,6 @@ export function sampleLinks(publicUrl: string, slug: string): ReaderLinks {
   return {
     browserUrl: webVersionUrl(publicUrl, slug),
     unsubscribeUrl: `${publicUrl}/unsubscribe/sample`,
+    preferencesUrl: `${publicUrl}/preferences/sample`,
   };
 }

@@ -131,6 +131,7 @@ export function renderText(view: IssueView): string {
     `${view.newsletter.publisher} · ${view.newsletter.postalAddress}`,
     view.labels.why,
     `${view.labels.viewInBrowser}${colon} ${view.links.browser}`,
+    `${view.labels.preferences}${colon} ${view.links.preferences}`,
     `${view.labels.unsubscribe}${colon} ${view.links.unsubscribe}`,
   );
   return `${toFlowed(out.join('\n'))}\n`;

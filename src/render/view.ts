@@ -50,7 +50,7 @@ export interface IssueView {
   notes: { title: string; items: Array<{ number: number; body: Fragment }> } | null;
   related: { title: string; items: RelatedItem[] } | null;
   labels: Omit<Labels, 'numero'>;
-  links: { unsubscribe: string; browser: string };
+  links: { unsubscribe: string; browser: string; preferences: string };
   theme: typeof theme;
   year: string;
 }
@@ -132,7 +132,11 @@ export function buildView(issue: Issue, options: ViewOptions): IssueView {
         }
       : null,
     labels,
-    links: { unsubscribe: '{{unsubscribeUrl}}', browser: '{{browserUrl}}' },
+    links: {
+      unsubscribe: '{{unsubscribeUrl}}',
+      browser: '{{browserUrl}}',
+      preferences: '{{preferencesUrl}}',
+    },
     theme,
     year: meta.date.slice(0, 4),
   };

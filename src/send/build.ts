@@ -25,6 +25,7 @@ export function personaliseAndBuild(
     {
       unsubscribeUrl: links.url,
       browserUrl: webVersionUrl(settings.publicUrl, ctx.row.issue_slug),
+      preferencesUrl: `${settings.publicUrl}/preferences/${links.token}`,
     },
   );
   // Stable per delivery (a resend after a crash carries the same Message-ID), unique across

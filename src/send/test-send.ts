@@ -47,7 +47,11 @@ export function buildTestMessage(t: Omit<TestSend, 'smtpUrl'>): { message: Outgo
   // The same preparation as a campaign's readers get, so the proof is what they will receive.
   const content = new PreparedIssue(t.compiled).fill(
     { ...t.reader, email: parsed.address },
-    { unsubscribeUrl: links.url, browserUrl: webVersionUrl(s.publicUrl, t.compiled.slug) },
+    {
+      unsubscribeUrl: links.url,
+      browserUrl: webVersionUrl(s.publicUrl, t.compiled.slug),
+      preferencesUrl: `${s.publicUrl}/preferences/${links.token}`,
+    },
   );
   const domain = mailDomainOf(t.newsletter.from) ?? new URL(s.publicUrl).hostname;
   const message = buildMessage({

@@ -63,7 +63,11 @@ export async function sendWelcome(
   const attributes = JSON.parse(reader.attributes) as Record<string, unknown>;
   const content = issue.fill(
     { email: reader.email, ...nameParts(reader.name, attributes), attributes },
-    { unsubscribeUrl: links.url, browserUrl: webVersionUrl(settings.publicUrl, slug) },
+    {
+      unsubscribeUrl: links.url,
+      browserUrl: webVersionUrl(settings.publicUrl, slug),
+      preferencesUrl: `${settings.publicUrl}/preferences/${links.token}`,
+    },
   );
   const messageId = `<numero.w${listId}.${subscriberId}.${randomBytes(6).toString('hex')}@${settings.messageDomain}>`;
   const message = buildMessage({

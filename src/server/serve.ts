@@ -15,6 +15,7 @@ import { ledgerGauges, metricsRoutes } from './metrics.ts';
 import { opsApp } from './ops/app.ts';
 import { bullBoard } from './ops/queues.ts';
 import { publicApp } from './public/app.ts';
+import { preferencesRoutes } from './public/preferences-routes.ts';
 import { signupRoutes } from './public/signup-routes.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -80,6 +81,15 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
     },
   });
 
+  /** A reader joined lists (a confirmed signup, the preferences page): their welcome numéros follow. */
+  const joined = async (subscriberId: number, listIds: readonly number[]) => {
+    for (const listId of await oweWelcomes(store.db, subscriberId, listIds))
+      await queue
+        ?.enqueueWelcome(cfg.send.provider, listId, subscriberId)
+        .catch((e: Error) =>
+          o.log.warn({ listId, subscriberId, err: e.message }, 'welcome.queue_unavailable'),
+        );
+  };
   const app = new Hono();
   app.onError((err, c) => {
     o.log.error({ err: err.message, path: c.req.path }, 'http.error');
@@ -121,15 +131,20 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
         if (!queue) throw new Error('no Redis');
         await queue.enqueueConfirmation(cfg.send.provider, signupId);
       },
-      onJoined: async (subscriberId, listIds) => {
-        for (const listId of await oweWelcomes(store.db, subscriberId, listIds))
-          await queue
-            ?.enqueueWelcome(cfg.send.provider, listId, subscriberId)
-            .catch((e: Error) =>
-              o.log.warn({ listId, subscriberId, err: e.message }, 'welcome.queue_unavailable'),
-            );
-      },
+      onJoined: joined,
       log: (event, fields) => o.log.info(fields, event),
+    }),
+  );
+  app.route(
+    '/',
+    preferencesRoutes({
+      db: store.db,
+      secret: o.secret,
+      ownOrigin: new URL(cfg.publicUrl).origin,
+      defaultLang: 'fr',
+      perMinute: cfg.unsubscribeRateLimit,
+      trustedProxies: cfg.trustedProxies,
+      onJoined: joined,
     }),
   );
   app.route(

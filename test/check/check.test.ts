@@ -61,7 +61,7 @@ describe('numero check', () => {
       fm,
     );
     expect(lines).toEqual([
-      '13: merge field: unknown merge field "prenom" (known: firstName, lastName, name, email, unsubscribeUrl, browserUrl, city; declare subscriber attributes in fields:)',
+      '13: merge field: unknown merge field "prenom" (known: firstName, lastName, name, email, unsubscribeUrl, browserUrl, preferencesUrl, city; declare subscriber attributes in fields:)',
       '13: merge field: {{{email}}} inserts reader data without HTML escaping: use {{email}}',
     ]);
   });

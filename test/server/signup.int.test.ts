@@ -2,9 +2,11 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAddress } from '../../src/_shared/address.ts';
 import { createLogger } from '../../src/_shared/log.ts';
 import { signConfirmToken } from '../../src/audience/confirm-token.ts';
-import { suppressByHand, unsubscribe } from '../../src/audience/membership.ts';
+import { subscribe, suppressByHand, unsubscribe } from '../../src/audience/membership.ts';
+import { queueCampaign } from '../../src/cli/send-run.ts';
 import { loadContext } from '../../src/content/load.ts';
 import { prepareIssue, requireReady } from '../../src/render/prepare.ts';
 import { freePort } from '../../src/runtime/redis-server.ts';
@@ -326,6 +328,77 @@ describe('signup with double opt-in (issue 22)', () => {
     // Its web version is public, as a sent numéro's is.
     expect((await fetch(`${base}/issues/${ready.compiled.slug}`)).status).toBe(200);
   }, 120_000);
+
+  it('the welcome’s "manage my subscription" link: the reader leaves one list and joins another in Chromium; the next campaigns reach exactly the right readers', async () => {
+    const email = 'bienvenue@example.org';
+    const welcome = await waitForMessage(email, (m) => /Gérer mon abonnement/.test(m.parsed.text ?? ''));
+    const link = /Gérer mon abonnement\s*:\s*(\S+)/.exec(welcome.parsed.text ?? '')?.[1] ?? '';
+    expect(link.startsWith(`${base}/preferences/`)).toBe(true);
+    expect(welcome.parsed.html).toContain(`href="${link}"`);
+    const page = await browser.newPage();
+    await confine(page, base);
+    await page.goto(link);
+    expect(await page.isChecked(`#list-${dossiers}`)).toBe(true);
+    expect(await page.isChecked(`#list-${h.listId}`)).toBe(false);
+    await page.uncheck(`#list-${dossiers}`);
+    await page.check(`#list-${h.listId}`);
+    await page.fill('input[name=name]', 'Dana K.');
+    await page.click('form:first-of-type button[type=submit]');
+    await page.locator('h1', { hasText: 'C’est enregistré' }).waitFor();
+    await page.close();
+    const reader = await h.store.db
+      .selectFrom('subscribers')
+      .selectAll()
+      .where('email_normalized', '=', email)
+      .executeTakeFirstOrThrow();
+    expect(reader.name).toBe('Dana K.');
+    expect((await membershipsOf(h.store.db, dossiers, [reader.id])).get(reader.id)).toBe('unsubscribed');
+    expect((await membershipsOf(h.store.db, h.listId, [reader.id])).get(reader.id)).toBe('active');
+    expect((await consentsOf(h.store.db, reader.id)).map((c) => c.list_ids)).toContain(`[${h.listId}]`);
+    // A forged post from another page changes nothing.
+    const forged = await fetch(link, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'leave=all',
+    });
+    expect(forged.status).toBe(403);
+    expect((await membershipsOf(h.store.db, h.listId, [reader.id])).get(reader.id)).toBe('active');
+
+    // The next campaign of each list: lecteurs reaches her, dossiers does not (it has another reader).
+    const other = parseAddress(h.readers[2]?.email ?? '');
+    if (!other.ok) throw new Error('address');
+    await subscribe(h.store.db, {
+      listId: dossiers,
+      address: other,
+      name: null,
+      source: 'test',
+      resubscribe: false,
+    });
+    const sent = async (list: string) => {
+      const q = await queueCampaign(h.config, {
+        file: ISSUE,
+        list,
+        at: null,
+        again: true,
+        force: true, // PUBLIC_URL is this test's loopback server
+      });
+      await q.close();
+      await h.waitForState(q.campaign.id, ['sent']);
+      return h.store.db
+        .selectFrom('deliveries')
+        .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+        .select('subscribers.email')
+        .where('deliveries.campaign_id', '=', q.campaign.id)
+        .where('deliveries.status', '=', 'sent')
+        .execute();
+    };
+    const lecteurs = (await sent('lecteurs')).map((r) => r.email);
+    expect(lecteurs).toContain(email);
+    expect(lecteurs).not.toContain(h.readers[1]?.email); // unsubscribed earlier in this file
+    const dossiersSent = (await sent('dossiers')).map((r) => r.email);
+    expect(dossiersSent).not.toContain(email);
+    expect(dossiersSent).toContain(h.readers[2]?.email);
+  }, 180_000);
 });
 
 /** The first message to `email` that `match` accepts, once the sink has it. */

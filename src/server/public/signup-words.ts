@@ -88,3 +88,56 @@ const en: SignupWords = {
 export function signupWords(lang: string): SignupWords {
   return lang.toLowerCase().startsWith('en') ? en : fr;
 }
+
+/** The words of the reader's preferences page. */
+export interface PreferencesWords {
+  title: string;
+  name: string;
+  lists: string;
+  locked: string;
+  save: string;
+  leaveAll: string;
+  savedTitle: string;
+  savedText: string;
+  leftAllText: string;
+  back: string;
+  invalidTitle: string;
+  invalidText: string;
+  test: string;
+}
+
+const prefsFr: PreferencesWords = {
+  title: 'Mon abonnement',
+  name: 'Prénom',
+  lists: 'Je reçois',
+  locked: 'adresse en échec ou signalée\u202F: écrivez-nous',
+  save: 'Enregistrer',
+  leaveAll: 'Me désabonner de tout',
+  savedTitle: 'C’est enregistré',
+  savedText: 'Vos choix sont enregistrés.',
+  leftAllText: 'Vous ne recevrez plus aucune de nos lettres.',
+  back: 'Revenir à mes choix',
+  invalidTitle: 'Lien non valable',
+  invalidText: 'Ce lien est incomplet ou altéré. Utilisez celui du dernier message reçu.',
+  test: 'Ce lien vient d’un exemplaire de test\u202F: il ne change rien.',
+};
+
+const prefsEn: PreferencesWords = {
+  title: 'My subscription',
+  name: 'First name',
+  lists: 'I receive',
+  locked: 'address failing or reported: write to us',
+  save: 'Save',
+  leaveAll: 'Unsubscribe from everything',
+  savedTitle: 'Saved',
+  savedText: 'Your choices are saved.',
+  leftAllText: 'You will not receive any of our letters any more.',
+  back: 'Back to my choices',
+  invalidTitle: 'Invalid link',
+  invalidText: 'This link is incomplete or altered. Use the one in the latest message.',
+  test: 'This link comes from a test copy: it changes nothing.',
+};
+
+export function preferencesWords(lang: string): PreferencesWords {
+  return lang.toLowerCase().startsWith('en') ? prefsEn : prefsFr;
+}
