@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import MailChecker from 'mailchecker';
 import { parseAddress } from '../_shared/address.ts';
 import type { Db } from '../store/audience.ts';
-import { suppressedAmong } from '../store/audience.ts';
+import { membershipsOf, subscribersByNormalized, suppressedAmong } from '../store/audience.ts';
 import { type ListSettings, listSettingsById, publicLists } from '../store/list-settings.ts';
 import type { OptIn } from '../store/schema.ts';
 import {
@@ -121,7 +121,9 @@ export async function requestSignup(
   const listIds = lists.map((l) => l.id);
   const lang = lists[0]?.lang ?? 'fr';
   const askedAt = new Date(nowMs).toISOString();
-  if (optin === 'double') {
+  // A reader who left one of these lists comes back only by confirming, even on a single opt-in list
+  // (the answer stays the single opt-in one: it must not tell that they had left).
+  if (optin === 'double' || (await leftOneOf(db, parsed.normalized, listIds))) {
     const signupId = await insertSignup(db, {
       email: parsed.address,
       emailNormalized: parsed.normalized,
@@ -157,6 +159,15 @@ export async function requestSignup(
     subscriberId: joined.subscriberId,
     listIds: joined.listIds,
   };
+}
+
+/** Whether the address's reader has left (unsubscribed from) one of these lists. */
+async function leftOneOf(db: Db, normalized: string, listIds: readonly number[]): Promise<boolean> {
+  const [reader] = await subscribersByNormalized(db, [normalized]);
+  if (!reader) return false;
+  for (const listId of listIds)
+    if ((await membershipsOf(db, listId, [reader.id])).get(reader.id) === 'unsubscribed') return true;
+  return false;
 }
 
 type Consent = {

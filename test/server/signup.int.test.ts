@@ -255,6 +255,32 @@ describe('signup with double opt-in (issue 22)', () => {
     expect(await signupsOf(h.store.db, 'robot@example.org')).toEqual([]);
   });
 
+  it('on a single opt-in list a new reader joins at once, and one who left comes back only by confirming', async () => {
+    const single = (await createList(h.store.db, 'breves')).id;
+    await updateListSettings(h.store.db, single, { public: true, optin: 'single' });
+    const fresh = await post({ email: 'directe@example.org', list: 'breves' });
+    const leaver = h.readers[2];
+    if (!leaver) throw new Error('reader');
+    const address = parseAddress(leaver.email);
+    if (!address.ok) throw new Error('address');
+    await subscribe(h.store.db, { listId: single, address, name: null, source: 'test', resubscribe: false });
+    await unsubscribe(h.store.db, { listId: single, subscriberId: leaver.id, campaignId: null }, 'link');
+    const back = await post({ email: leaver.email, list: 'breves' });
+    // The same answer for both: it does not tell that one of them had left.
+    expect(await back.text()).toBe(await fresh.text());
+    const directe = await h.store.db
+      .selectFrom('subscribers')
+      .select('id')
+      .where('email_normalized', '=', 'directe@example.org')
+      .executeTakeFirstOrThrow();
+    expect((await membershipsOf(h.store.db, single, [directe.id])).get(directe.id)).toBe('active');
+    expect((await consentsOf(h.store.db, directe.id)).map((c) => c.method)).toEqual(['single']);
+    expect((await membershipsOf(h.store.db, single, [leaver.id])).get(leaver.id)).toBe('unsubscribed');
+    const [s] = await signupsOf(h.store.db, leaver.email);
+    expect(s?.list_ids).toBe(`[${single}]`);
+    await updateListSettings(h.store.db, single, { public: false });
+  });
+
   it('a confirmation link replayed, expired, altered or signed with another key changes nothing', async () => {
     const email = 'prudente@example.org';
     await post({ email, list: 'lecteurs' });

@@ -38,7 +38,8 @@ const fr: SignupWords = {
   checkTitle: 'Vérifiez votre boîte aux lettres',
   checkText:
     'Merci\u202F! Si cette adresse peut recevoir la lettre, un message vient de partir\u202F: ouvrez le lien qu’il contient pour confirmer. Rien ne sera envoyé sans cette confirmation.',
-  subscribedText: 'Merci\u202F! Si cette adresse peut recevoir la lettre, elle est inscrite.',
+  subscribedText:
+    'Merci\u202F! Si cette adresse peut recevoir la lettre, elle est inscrite, ou un message lui demande de confirmer.',
   refused: 'Cette demande n’a pas pu être prise en compte\u202F:',
   fields: { email: 'adresse e-mail', name: 'prénom', lists: 'lettres' },
   confirmTitle: 'Confirmer l’inscription',
@@ -68,7 +69,8 @@ const en: SignupWords = {
   checkTitle: 'Check your inbox',
   checkText:
     'Thank you! If this address can receive the newsletter, a message is on its way: open its link to confirm. Nothing is sent without that confirmation.',
-  subscribedText: 'Thank you! If this address can receive the newsletter, it is subscribed.',
+  subscribedText:
+    'Thank you! If this address can receive the newsletter, it is subscribed, or a message asks it to confirm.',
   refused: 'This request could not be taken:',
   fields: { email: 'email address', name: 'first name', lists: 'newsletters' },
   confirmTitle: 'Confirm your subscription',
