@@ -80,8 +80,10 @@ async function requestedLists(db: Db, names: readonly string[]): Promise<ListSet
   return chosen;
 }
 
-/** The request's own faults: syntax, length, a throwaway domain. */
-export function checkSignupFields(email: string, name: string | null): SignupRefusal | null {
+type ParsedAddress = Extract<ReturnType<typeof parseAddress>, { ok: true }>;
+
+/** The request's own faults (syntax, length, a throwaway domain), or its address parsed. */
+function checkSignupFields(email: string, name: string | null): SignupRefusal | ParsedAddress {
   if (email.length > MAX_EMAIL)
     return { kind: 'refused', field: 'email', reason: `longer than ${MAX_EMAIL} characters` };
   const parsed = parseAddress(email);
@@ -90,7 +92,7 @@ export function checkSignupFields(email: string, name: string | null): SignupRef
     return { kind: 'refused', field: 'email', reason: `${parsed.domain} gives out throwaway addresses` };
   if (name !== null && name.length > MAX_NAME)
     return { kind: 'refused', field: 'name', reason: `longer than ${MAX_NAME} characters` };
-  return null;
+  return parsed;
 }
 
 /**
@@ -105,10 +107,8 @@ export async function requestSignup(
   nowMs = Date.now(),
 ): Promise<SignupOutcome> {
   const name = r.name?.trim() || null;
-  const refused = checkSignupFields(r.email, name);
-  if (refused) return refused;
-  const parsed = parseAddress(r.email);
-  if (!parsed.ok) return { kind: 'refused', field: 'email', reason: parsed.reason };
+  const parsed = checkSignupFields(r.email, name);
+  if ('kind' in parsed) return parsed;
   const lists = await requestedLists(db, r.lists);
   if (!Array.isArray(lists)) return lists;
   const since = new Date(nowMs - HOUR_MS).toISOString();
@@ -187,7 +187,7 @@ type Consent = {
 async function join(
   db: Db,
   o: {
-    address: Extract<ReturnType<typeof parseAddress>, { ok: true }>;
+    address: ParsedAddress;
     name: string | null;
     listIds: readonly number[];
     consent: Consent;

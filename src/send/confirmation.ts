@@ -4,7 +4,7 @@ import { claimConfirmation, markConfirmation, type SignupRow } from '../store/si
 import type { SendDeps } from './deps.ts';
 import { buildRaw } from './mime.ts';
 import { qpBody } from './qp.ts';
-import { submit } from './submit.ts';
+import { settleTransactional, submit } from './submit.ts';
 
 /**
  * A signup's confirmation message: transactional, one reader, sent by the worker through the same
@@ -99,18 +99,10 @@ export async function sendConfirmation(
     envelope: { from: `bounces@${deps.settings.bounceDomain}`, to: s.email },
     raw,
   });
-  if (answer.ok) {
-    await markConfirmation(db, s.id, 'sent', messageId);
-    deps.log('signup.confirmation_sent', { signupId: s.id, messageId });
-    return 'sent';
-  }
-  const v = answer.verdict;
-  if (v.kind === 'permanent' || v.kind === 'sender') {
-    await markConfirmation(db, s.id, 'failed', messageId);
-    deps.log('signup.confirmation_failed', { signupId: s.id, code: v.code, reason: v.text });
-    return 'failed';
-  }
-  if (v.kind === 'relay') await deps.relayDown(v);
-  await markConfirmation(db, s.id, 'queued', null);
-  return 'retry';
+  return settleTransactional(deps, answer, {
+    messageId,
+    events: { sent: 'signup.confirmation_sent', failed: 'signup.confirmation_failed' },
+    fields: { signupId: s.id },
+    mark: (status, id) => markConfirmation(db, s.id, status, id),
+  });
 }

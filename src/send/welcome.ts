@@ -8,7 +8,7 @@ import { claimWelcome, listWelcome, markWelcome } from '../store/welcomes.ts';
 import type { SendDeps } from './deps.ts';
 import { buildMessage } from './message.ts';
 import { PreparedIssue } from './prepared.ts';
-import { submit } from './submit.ts';
+import { settleTransactional, submit } from './submit.ts';
 
 /**
  * A list's welcome numéro, sent once to a reader who joined (a confirmed signup, or a single opt-in
@@ -18,14 +18,16 @@ import { submit } from './submit.ts';
  */
 export type WelcomeResult = 'sent' | 'not-mine' | 'skipped' | 'retry' | 'failed';
 
-const prepared = new Map<string, PreparedIssue>();
+const prepared = new Map<string, { issue: PreparedIssue; slug: string }>();
 
-function preparedFor(compiled: string): PreparedIssue {
+/** The welcome numéro prepared to send and its slug, once per compiled text and worker. */
+function preparedFor(compiled: string): { issue: PreparedIssue; slug: string } {
   const key = createHash('sha256').update(compiled).digest('hex');
   let p = prepared.get(key);
   if (!p) {
     if (prepared.size > 20) prepared.clear();
-    p = new PreparedIssue(JSON.parse(compiled) as CompiledIssue);
+    const parsed = JSON.parse(compiled) as CompiledIssue;
+    p = { issue: new PreparedIssue(parsed), slug: parsed.slug };
     prepared.set(key, p);
   }
   return p;
@@ -53,8 +55,7 @@ export async function sendWelcome(
     deps.log('welcome.skipped', { listId, subscriberId, why });
     return 'skipped';
   }
-  const issue = preparedFor(list.welcome_compiled);
-  const slug = (JSON.parse(list.welcome_compiled) as CompiledIssue).slug;
+  const { issue, slug } = preparedFor(list.welcome_compiled);
   const { settings } = deps;
   const links = unsubscribeLinks(
     { listId, subscriberId, campaignId: null },
@@ -82,19 +83,10 @@ export async function sendWelcome(
     unsubscribe: links,
     domain: settings.messageDomain,
   });
-  const answer = await submit(deps, message);
-  if (answer.ok) {
-    await markWelcome(db, listId, subscriberId, 'sent', messageId);
-    deps.log('welcome.sent', { listId, subscriberId, messageId });
-    return 'sent';
-  }
-  const v = answer.verdict;
-  if (v.kind === 'permanent' || v.kind === 'sender') {
-    await markWelcome(db, listId, subscriberId, 'failed', messageId);
-    deps.log('welcome.failed', { listId, subscriberId, code: v.code, reason: v.text });
-    return 'failed';
-  }
-  if (v.kind === 'relay') await deps.relayDown(v);
-  await markWelcome(db, listId, subscriberId, 'queued', null);
-  return 'retry';
+  return settleTransactional(deps, await submit(deps, message), {
+    messageId,
+    events: { sent: 'welcome.sent', failed: 'welcome.failed' },
+    fields: { listId, subscriberId },
+    mark: (status, id) => markWelcome(db, listId, subscriberId, status, id),
+  });
 }

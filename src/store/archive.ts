@@ -2,11 +2,8 @@ import type { Db } from './audience.ts';
 
 /** A numéro as it went out: its latest campaign's compiled issue (JSON), fixed when it was created. */
 export interface SentIssue {
+  /** Its campaign (a list's welcome: minus the list's id), the key a rendered page is kept under. */
   campaignId: number;
-  slug: string;
-  subject: string;
-  /** When the campaign was created (sending began then or at its schedule). */
-  date: string;
   compiled: string;
 }
 
@@ -20,29 +17,22 @@ const OUT = ['queued', 'sending', 'sent', 'paused'] as const;
 export async function sentIssue(db: Db, slug: string): Promise<SentIssue | undefined> {
   const c = await db
     .selectFrom('campaigns')
-    .select(['id', 'issue_slug', 'subject', 'created_at', 'compiled'])
+    .select(['id', 'compiled'])
     .where('issue_slug', '=', slug)
     .where('state', 'in', OUT)
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (c) return { campaignId: c.id, slug, subject: c.subject, date: c.created_at, compiled: c.compiled };
+  if (c) return { campaignId: c.id, compiled: c.compiled };
   const w = await db
     .selectFrom('lists')
-    .select(['id', 'welcome_compiled', 'created_at'])
+    .select(['id', 'welcome_compiled'])
     .where('welcome', '=', `${slug}.md`)
     .where('welcome_compiled', 'is not', null)
     .limit(1)
     .executeTakeFirst();
   if (!w?.welcome_compiled) return undefined;
-  const compiled = JSON.parse(w.welcome_compiled) as { subject?: string };
-  return {
-    campaignId: -w.id,
-    slug,
-    subject: compiled.subject ?? slug,
-    date: w.created_at,
-    compiled: w.welcome_compiled,
-  };
+  return { campaignId: -w.id, compiled: w.welcome_compiled };
 }
 
 export interface ArchiveEntry {

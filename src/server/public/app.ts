@@ -10,7 +10,7 @@ import { clientAddress } from '../client-address.ts';
 import type { Workspace } from '../issue-files.ts';
 import { issueFilesRoutes } from '../issue-files.ts';
 import { archiveRoutes } from './archive-routes.ts';
-import { page } from './page.ts';
+import { page, pageHeaders } from './page.ts';
 import { pageWords } from './words.ts';
 
 export interface PublicDeps {
@@ -68,17 +68,6 @@ export function publicApp(deps: PublicDeps): Hono {
     skip: (c) => !valid(c),
     handler: tooMany,
   });
-  const headers: MiddlewareHandler = async (c, next) => {
-    await next();
-    // The pages carry a reader's token: nothing caches them, frames them, or leaks them as a referrer.
-    c.header(
-      'Content-Security-Policy',
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('Cache-Control', 'no-store');
-  };
   // A one-click body is a few bytes.
   const limit = bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text('413 Request body too large', 413) });
   // A path whose escapes do not decode is a bad request (400, counted by the limiter above), never a 500.
@@ -86,8 +75,9 @@ export function publicApp(deps: PublicDeps): Hono {
     if (c.req.path.split('/').length > 2 && decodedToken(c) === null) return invalid(c);
     await next();
   };
+  // The pages carry a reader's token: never leaked as a referrer.
   for (const path of ['/unsubscribe', '/unsubscribe/*', '/resubscribe/*'])
-    app.use(path, headers, limit, invalidLimiter, tokenLimiter, wellFormed);
+    app.use(path, pageHeaders('no-referrer'), limit, invalidLimiter, tokenLimiter, wellFormed);
 
   const claimsOf = async (token: string) => {
     const claims = verifyUnsubscribeToken(token, deps.secret);

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono';
 import { html } from 'hono/html';
 
 export type Html = ReturnType<typeof html>;
@@ -16,4 +17,22 @@ fieldset{border:0;padding:0;margin:.8rem 0}fieldset label{display:inline;margin:
 </head>
 <body><main><h1>${title}</h1>${body}</main></body>
 </html>`;
+}
+
+/**
+ * The headers of every public page: nothing caches them, frames them or runs in them. `referrer`:
+ * `no-referrer` where the URL is a token (unsubscribe, confirmation); `same-origin` where the page
+ * posts a form to itself (a browser then sends its Origin, which `no-referrer` makes "null").
+ */
+export function pageHeaders(referrer: 'no-referrer' | 'same-origin'): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', referrer);
+    c.header('Cache-Control', 'no-store');
+  };
 }

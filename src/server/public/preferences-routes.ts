@@ -1,4 +1,4 @@
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { html } from 'hono/html';
 import { rateLimiter } from 'hono-rate-limiter';
@@ -6,7 +6,7 @@ import { changePreferences, readerPreferences } from '../../audience/preferences
 import { isTestClaims, verifyUnsubscribeToken } from '../../audience/unsubscribe-token.ts';
 import type { Db } from '../../store/audience.ts';
 import { clientAddress } from '../client-address.ts';
-import { page } from './page.ts';
+import { page, pageHeaders } from './page.ts';
 import { preferencesWords } from './signup-words.ts';
 
 export interface PreferencesDeps {
@@ -30,18 +30,6 @@ export interface PreferencesDeps {
  */
 export function preferencesRoutes(d: PreferencesDeps): Hono {
   const app = new Hono();
-  const headers: MiddlewareHandler = async (c, next) => {
-    await next();
-    c.header(
-      'Content-Security-Policy',
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
-    c.header('X-Content-Type-Options', 'nosniff');
-    // same-origin: the page's own POST then carries its Origin (the token is in the path, and the
-    // page links nowhere else).
-    c.header('Referrer-Policy', 'same-origin');
-    c.header('Cache-Control', 'no-store');
-  };
   const limiter = rateLimiter({
     windowMs: 60_000,
     limit: d.perMinute,
@@ -49,7 +37,8 @@ export function preferencesRoutes(d: PreferencesDeps): Hono {
     keyGenerator: (c) => `prefs:${clientAddress(c, d.trustedProxies)}`,
   });
   const limit = bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.text('413 Request body too large', 413) });
-  app.use('/preferences/*', headers, limiter, limit);
+  // same-origin: the page's own POST then carries its Origin (the page links nowhere else).
+  app.use('/preferences/*', pageHeaders('same-origin'), limiter, limit);
 
   const invalid = (c: Context) => {
     const w = preferencesWords(d.defaultLang);

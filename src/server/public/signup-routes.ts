@@ -6,7 +6,7 @@ import { confirmSignup, MAX_EMAIL, MAX_NAME, requestSignup, signupOfToken } from
 import type { Db } from '../../store/audience.ts';
 import { publicLists } from '../../store/list-settings.ts';
 import { clientAddress } from '../client-address.ts';
-import { page } from './page.ts';
+import { page, pageHeaders } from './page.ts';
 import { signupWords } from './signup-words.ts';
 
 export interface SignupDeps {
@@ -86,22 +86,6 @@ export function signupRoutes(d: SignupDeps): Hono {
       c.header('Vary', 'Origin');
     }
   };
-  /**
-   * `referrer`: `same-origin` on the form (a browser then sends its Origin with the post, where
-   * `no-referrer` makes it "null"), `no-referrer` on the confirmation pages (their URL is a token).
-   */
-  const headers =
-    (referrer: 'same-origin' | 'no-referrer'): MiddlewareHandler =>
-    async (c, next) => {
-      await next();
-      c.header(
-        'Content-Security-Policy',
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-      );
-      c.header('X-Content-Type-Options', 'nosniff');
-      c.header('Referrer-Policy', referrer);
-      c.header('Cache-Control', 'no-store');
-    };
   const limiter = rateLimiter({
     windowMs: 60_000,
     limit: d.perMinute,
@@ -112,8 +96,8 @@ export function signupRoutes(d: SignupDeps): Hono {
   });
   // A signup is a few hundred bytes.
   const limit = bodyLimit({ maxSize: 8 * 1024, onError: (c) => c.text('413 Request body too large', 413) });
-  app.use('/subscribe', headers('same-origin'), cors);
-  app.use('/confirm/*', headers('no-referrer'), limiter, limit);
+  app.use('/subscribe', pageHeaders('same-origin'), cors);
+  app.use('/confirm/*', pageHeaders('no-referrer'), limiter, limit);
 
   app.options('/subscribe', (c) => {
     const origin = c.req.header('origin');
