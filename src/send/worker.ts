@@ -49,6 +49,13 @@ export interface SendWorker {
 
 export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker> {
   const s = o.config.send;
+  // First, so the SMTP thread loads while the connections below are made.
+  const transport = smtpThread({
+    url: o.smtpUrl,
+    poolSize: s.poolSize,
+    messagesPerConnection: s.messagesPerConnection,
+    dkim: s.dkim,
+  });
   const onRedisError = (e: Error) => o.log.warn({ err: e.message }, 'redis.error');
   const connection = redisConnection(o.redisUrl, onRedisError);
   const queueConnection = redisConnection(o.redisUrl, onRedisError);
@@ -56,12 +63,6 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
   const accepted = await redisAcceptedLog(o.redisUrl, onRedisError);
   const queue = new Queue<SendJobData>(queueName(s.provider), { connection: queueConnection });
   queue.on('error', onRedisError);
-  const transport = smtpThread({
-    url: o.smtpUrl,
-    poolSize: s.poolSize,
-    messagesPerConnection: s.messagesPerConnection,
-    dkim: s.dkim,
-  });
   const breaker = relayBreaker(limiterConnection, s.provider);
   /** Says the relay is down on the provider's campaigns; on bad credentials, pauses them. */
   const relayDown = async (kind: 'transport' | 'auth', reason: string) => {
