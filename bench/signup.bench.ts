@@ -14,6 +14,7 @@ import { freePort, startRedisServer } from '../src/runtime/redis-server.ts';
 import { createList } from '../src/store/audience.ts';
 import { openStore } from '../src/store/db.ts';
 import { updateListSettings } from '../src/store/list-settings.ts';
+import { pct, waitForHttp } from './http.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.argv[2] ?? 5000);
@@ -43,21 +44,6 @@ async function sink(): Promise<{
     },
   };
 }
-
-async function waitForHttp(url: string): Promise<void> {
-  for (;;) {
-    try {
-      const r = await fetch(url);
-      await r.body?.cancel();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numero-bench-signup-'));

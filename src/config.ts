@@ -45,6 +45,8 @@ const EnvSchema = z.object({
     .default(48),
   /** `numero subscribers prune-pending` deletes signups left unconfirmed this many days. */
   SIGNUP_PENDING_DAYS: z.coerce.number().int().positive().default(7),
+  /** With tracking clicks-per-reader: days a click (or open) stays tied to its reader. */
+  TRACKING_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(90),
   /** Reverse proxies (IP addresses, comma-separated) whose X-Forwarded-For names the client. */
   TRUST_PROXY: z.string().optional(),
   /** redis://host:6379; unset = a private redis-server started from PATH (data in DATA_DIR/redis). */
@@ -171,6 +173,8 @@ export interface Config {
   readonly send: SendConfig;
   readonly inbound: InboundConfig;
   readonly signup: SignupConfig;
+  /** Days a click or an open stays tied to its reader (tracking clicks-per-reader). */
+  readonly trackingRetentionDays: number;
 }
 
 export interface SignupConfig {
@@ -285,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       confirmHours: e.SIGNUP_CONFIRM_HOURS,
       pendingDays: e.SIGNUP_PENDING_DAYS,
     }),
+    trackingRetentionDays: e.TRACKING_RETENTION_DAYS,
     inbound: Object.freeze({
       smtp:
         e.INBOUND_SMTP_PORT === undefined

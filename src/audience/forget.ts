@@ -1,4 +1,6 @@
+import { randomMessageKey } from '../_shared/track-token.ts';
 import { type Db, forgottenKey, insertEvents } from '../store/audience.ts';
+import { detachEngagement } from '../store/engagement.ts';
 import { now } from '../store/schema.ts';
 import { inTransaction } from './membership.ts';
 
@@ -19,6 +21,8 @@ export interface ForgetSummary {
   reports: number;
   signups: number;
   consents: number;
+  /** Messages whose clicks and opens were tied to them (tracking clicks-per-reader), now cut loose. */
+  tracked: number;
   suppression: 'hashed' | 'already hashed';
 }
 
@@ -38,6 +42,7 @@ export async function forgetReader(db: Db, normalized: string): Promise<ForgetSu
       reports: 0,
       signups: 0,
       consents: 0,
+      tracked: 0,
       suppression: 'hashed',
     };
     summary.signups = Number(
@@ -54,6 +59,8 @@ export async function forgetReader(db: Db, normalized: string): Promise<ForgetSu
         (await trx.deleteFrom('consents').where('subscriber_id', '=', id).executeTakeFirst()).numDeletedRows,
       );
       await trx.deleteFrom('welcomes').where('subscriber_id', '=', id).execute();
+      // Their clicks and opens stay counted, under keys that name no one.
+      summary.tracked = await detachEngagement(trx, { subscriberId: id }, randomMessageKey, true);
       // The relay's answers may quote the address; the reports and their raw messages do.
       summary.deliveries = Number(
         (

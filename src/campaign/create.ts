@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { formatTracking, parseTracking } from '../audience/tracking.ts';
 import { NumeroError } from '../errors.ts';
 import type { ReadyIssue } from '../render/prepare.ts';
+import { trackableLinks } from '../render/tracked-links.ts';
 import type { List } from '../store/audience.ts';
 import {
   type CampaignRow,
@@ -11,6 +13,7 @@ import {
 } from '../store/campaigns.ts';
 import type { Store } from '../store/db.ts';
 import { snapshotAudiencePage } from '../store/deliveries.ts';
+import { insertCampaignLinks, listTracking } from '../store/engagement.ts';
 
 export interface CreateCampaignOptions {
   /** The issue as prepared once: its compiled form and the hash of the file as read. */
@@ -21,6 +24,8 @@ export interface CreateCampaignOptions {
   scheduledAt: Date | null;
   /** Send an issue again to a list that already got it: a new campaign, on purpose. */
   again: boolean;
+  /** Where numero's own pages are: links there are never tracked. */
+  publicUrl: string;
 }
 
 /**
@@ -45,6 +50,8 @@ export async function createCampaign(store: Store, o: CreateCampaignOptions): Pr
         `${report.file} was already sent to list ${o.list.name}: campaign ${done.id} (${done.state}). Nothing was queued. Use --again to send it again as a new campaign.`,
       );
     }
+    // The list's tracking as it is now, kept with the campaign, and the links it will rewrite.
+    const tracking = parseTracking(await listTracking(store.db, o.list.id));
     campaignId = await insertCampaign(store.db, {
       issue_file: report.file,
       issue_slug: slug,
@@ -58,7 +65,10 @@ export async function createCampaign(store: Store, o: CreateCampaignOptions): Pr
       scheduled_at: o.scheduledAt?.toISOString() ?? null,
       message_key: randomBytes(6).toString('hex'),
       signed_ids: 1,
+      tracking: formatTracking(tracking),
     });
+    if (tracking.clicks !== 'off')
+      await insertCampaignLinks(store.db, campaignId, trackableLinks(report.compiled, o.publicUrl));
   }
 
   let total = 0;

@@ -52,6 +52,7 @@ export async function launchCampaign(deps: LaunchDeps, o: LaunchOptions): Promis
     provider: deps.send.provider,
     scheduledAt: o.at,
     again: o.again,
+    publicUrl: workspace.publicUrl,
   });
   const delay = o.at ? Math.max(0, o.at.getTime() - Date.now()) : 0;
   const batches = Array.from({ length: campaign.batches }, (_, i) => i + 1);

@@ -32,7 +32,9 @@ export function registerAudience(program: Command, config: () => Config): void {
       if (!rows.length) return console.log('no lists yet: numero lists create NAME');
       const settings = new Map((await allListSettings(store.db)).map((s) => [s.id, s]));
       console.log(
-        ['list', 'lang', ...MEMBERSHIP_STATUSES, 'total', 'signup'].map((h) => h.padEnd(13)).join(''),
+        ['list', 'lang', ...MEMBERSHIP_STATUSES, 'total', 'signup', 'tracking']
+          .map((h) => h.padEnd(13))
+          .join(''),
       );
       for (const r of rows) {
         const s = settings.get(r.id);
@@ -42,7 +44,7 @@ export function registerAudience(program: Command, config: () => Config): void {
         console.log(
           [r.name, r.lang, ...MEMBERSHIP_STATUSES.map((st) => r[st]), r.total, signup]
             .map((v) => String(v).padEnd(13))
-            .join(''),
+            .join('') + ` ${s?.tracking || 'off'}`,
         );
       }
     });
@@ -341,6 +343,18 @@ export function formatReaderRecord(address: string, r: ReaderRecord): string[] {
     out.push(
       `  ${e.created_at} ${e.type}${e.list ? ` ${e.list}` : ''}${e.campaign_id ? ` campaign ${e.campaign_id}` : ''}${e.reason ? `: ${e.reason}` : ''}`,
     );
+  if (r.clicks.length || r.opens.length) {
+    out.push(
+      '',
+      `clicks (${r.clicks.length}) and opens (${r.opens.length}), kept per reader for TRACKING_RETENTION_DAYS`,
+    );
+    for (const c of r.clicks)
+      out.push(
+        `  ${c.at} click campaign ${c.campaign_id}: ${c.url ?? '?'}${c.machine ? ` (a machine: ${c.why})` : ''}`,
+      );
+    for (const o of r.opens)
+      out.push(`  ${o.at} open campaign ${o.campaign_id}${o.machine ? ` (a machine: ${o.why})` : ''}`);
+  }
   out.push('', `deliveries (${r.deliveries.length})`);
   for (const d of r.deliveries)
     out.push(

@@ -21,7 +21,7 @@ export function registerReaderRights(program: Command, config: () => Config): vo
         const s = await forgetReader(store.db, parsed.normalized);
         console.log(
           s.reader
-            ? `${parsed.address} forgotten: ${s.memberships} membership(s), ${s.consents} consent(s), ${s.signups} signup(s) and ${s.reports} report(s) erased; ${s.deliveries} delivery(ies) and ${s.events} event(s) kept without a name; suppression ${s.suppression}`
+            ? `${parsed.address} forgotten: ${s.memberships} membership(s), ${s.consents} consent(s), ${s.signups} signup(s) and ${s.reports} report(s) erased; ${s.tracked} tracked message(s) cut from them; ${s.deliveries} delivery(ies) and ${s.events} event(s) kept without a name; suppression ${s.suppression}`
             : `${parsed.address}: no reader with this address; ${s.signups} signup(s) erased; suppression ${s.suppression}`,
         );
       } finally {

@@ -273,6 +273,26 @@ export async function showCampaign(cfg: Config, id: number): Promise<void> {
     const report = await campaignReport(store.db, id);
     if (!report) throw new NumeroError('USAGE', `no campaign ${id}`);
     console.log(formatReport(report));
+    const { campaignEngagement, listComparison } = await import('../engagement/report.ts');
+    const { formatEngagement } = await import('./engagement-show.ts');
+    const e = await campaignEngagement(store.db, report.campaign);
+    console.log(formatEngagement(e, await listComparison(store.db, report.campaign)));
+  });
+}
+
+/** `numero campaign export-stats ID`: the engagement figures as CSV, on stdout or into a file. */
+export async function exportCampaignStats(cfg: Config, id: number, out: string | undefined): Promise<void> {
+  await withStore(cfg, async (store) => {
+    const c = await campaignById(store.db, id);
+    if (!c) throw new NumeroError('USAGE', `no campaign ${id}`);
+    const { campaignEngagement } = await import('../engagement/report.ts');
+    const { engagementCsv } = await import('../engagement/csv.ts');
+    const csv = engagementCsv(await campaignEngagement(store.db, c));
+    if (out) {
+      const fs = await import('node:fs');
+      fs.writeFileSync(out, csv);
+      console.error(`campaign ${id}: ${out} written`);
+    } else process.stdout.write(csv);
   });
 }
 

@@ -77,6 +77,15 @@ export function registerSend(program: Command, config: () => Config): void {
       const { showCampaign } = await import('./send-run.ts');
       await showCampaign(config(), campaignId(id));
     });
+  campaign
+    .command('export-stats')
+    .description('its engagement figures as CSV: a row per link, per hour, opens and who left')
+    .argument('<id>', 'campaign id')
+    .option('-o, --out <file>', 'write to this file instead of standard output')
+    .action(async (id: string, o: { out?: string }) => {
+      const { exportCampaignStats } = await import('./send-run.ts');
+      await exportCampaignStats(config(), campaignId(id), o.out);
+    });
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     campaign
       .command(action)

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { prunePending } from '../audience/signup.ts';
+import { formatTracking, parseTracking } from '../audience/tracking.ts';
 import type { Config } from '../config.ts';
 import { loadNewsletter } from '../content/data.ts';
 import { NumeroError } from '../errors.ts';
@@ -34,12 +35,24 @@ export function registerSignup(program: Command, config: () => Config): void {
       'a numéro in the issues folder sent once to each reader who joins (compiled now: set it again after editing)',
     )
     .option('--no-welcome', 'no welcome numéro')
+    .option(
+      '--tracking <kinds>',
+      'what its campaigns measure: off (the default), or a comma list of clicks | clicks-per-reader, opens',
+    )
     .action(
       async (
         name: string,
-        o: { public?: boolean; private?: boolean; optin?: string; welcome?: string | false },
+        o: {
+          public?: boolean;
+          private?: boolean;
+          optin?: string;
+          welcome?: string | false;
+          tracking?: string;
+        },
       ) => {
         const cfg = config();
+        const tracking =
+          o.tracking === undefined ? undefined : formatTracking(parseTracking(o.tracking, '--tracking'));
         if (o.public && o.private) throw new NumeroError('USAGE', '--public or --private, not both');
         if (o.optin !== undefined && !OPT_INS.includes(o.optin as OptIn))
           throw new NumeroError('USAGE', `--optin ${o.optin}: expected double or single`);
@@ -66,12 +79,13 @@ export function registerSignup(program: Command, config: () => Config): void {
           await updateListSettings(store.db, list.id, {
             ...(o.public ? { public: true } : o.private ? { public: false } : {}),
             ...(o.optin ? { optin: o.optin as OptIn } : {}),
+            ...(tracking !== undefined ? { tracking } : {}),
           });
           if (welcome !== undefined) await setListWelcome(store.db, list.id, welcome);
           const [s] = await listSettingsById(store.db, [list.id]);
           if (s)
             console.log(
-              `${s.name}: ${s.public ? 'public' : 'private'}, ${s.optin} opt-in, welcome ${s.welcome ?? 'none'}`,
+              `${s.name}: ${s.public ? 'public' : 'private'}, ${s.optin} opt-in, welcome ${s.welcome ?? 'none'}, tracking ${s.tracking || 'off'}`,
             );
         } finally {
           await store.close();

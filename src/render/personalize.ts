@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { labelsFor } from '../content/labels.ts';
 import type { CompiledIssue } from './compile.ts';
+import { TRACK_FIELD } from './tracked-links.ts';
 
 /** A reader as personalisation sees them; `attributes` are the subscriber's extra columns. */
 export interface Reader {
@@ -15,6 +16,8 @@ export interface ReaderLinks {
   browserUrl: string;
   /** The reader's preferences page; without one (a test copy, the web version) the unsubscribe page. */
   preferencesUrl?: string;
+  /** The message's tracking key, in a tracked campaign's links (src/render/tracked-links.ts). */
+  tracking?: string;
 }
 
 export interface Personalized {
@@ -163,6 +166,7 @@ export class Personalizer {
       unsubscribeUrl: links.unsubscribeUrl,
       browserUrl: links.browserUrl,
       preferencesUrl: links.preferencesUrl ?? links.unsubscribeUrl,
+      [TRACK_FIELD]: links.tracking ?? '',
     };
   }
 

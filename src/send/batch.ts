@@ -28,7 +28,7 @@ const NOTHING: JobResult = { kind: 'done', sent: 0, skipped: 0, retrying: 0, bou
 export async function sendDeliveries(deps: SendDeps, job: SendJob): Promise<JobResult> {
   const { store, settings } = deps;
   const db = store.db;
-  const ctx = await campaignContext(db, job.campaignId);
+  const ctx = await campaignContext(db, job.campaignId, settings.publicUrl);
   if (!ctx || ctx.row.state === 'cancelled' || ctx.row.state === 'sent') return NOTHING;
   if (ctx.row.state === 'paused') return { kind: 'paused' };
   const down = await deps.breaker.current();

@@ -1,6 +1,8 @@
 import { deliveryMac, mintMessageId, mintReturnPath } from '../_shared/delivery-ids.ts';
+import { messageTrackingKey } from '../_shared/track-token.ts';
 import { unsubscribeLinks } from '../audience/list-unsubscribe.ts';
 import { nameParts } from '../audience/names.ts';
+import type { ReaderLinks } from '../render/personalize.ts';
 import { webVersionUrl } from '../render/sample-readers.ts';
 import type { DeliveryToSend } from '../store/deliveries.ts';
 import type { CampaignContext } from './context.ts';
@@ -15,17 +17,21 @@ export function personaliseAndBuild(
   d: DeliveryToSend,
 ): OutgoingMessage {
   const { settings } = deps;
-  const links = unsubscribeLinks(
-    { listId: ctx.row.list_id, subscriberId: d.subscriber_id, campaignId: String(ctx.row.id) },
-    { secret: settings.secret, publicUrl: settings.publicUrl, mailtoDomain: settings.mailtoDomain },
-  );
+  const { unsubscribe: links, reader } = readerLinks(settings, ctx.row, d.subscriber_id);
   const attributes = JSON.parse(d.attributes) as Record<string, unknown>;
   const content = ctx.issue.fill(
     { email: d.email, ...nameParts(d.name, attributes), attributes },
     {
-      unsubscribeUrl: links.url,
-      browserUrl: webVersionUrl(settings.publicUrl, ctx.row.issue_slug),
-      preferencesUrl: `${settings.publicUrl}/preferences/${links.token}`,
+      ...reader,
+      ...(ctx.tracking.clicks !== 'off' || ctx.tracking.opens
+        ? {
+            tracking: messageTrackingKey(
+              settings.secret,
+              ctx.row.id,
+              ctx.tracking.clicks === 'per-reader' ? d.id : null,
+            ),
+          }
+        : {}),
     },
   );
   // Stable per delivery (a resend after a crash carries the same Message-ID), unique across
@@ -46,4 +52,24 @@ export function personaliseAndBuild(
     },
     rawBuffer,
   );
+}
+
+/** A reader's own links in a campaign's message: unsubscribe (and its headers), preferences, web version. */
+export function readerLinks(
+  settings: Pick<SendDeps['settings'], 'secret' | 'publicUrl' | 'mailtoDomain'>,
+  row: { id: number; list_id: number; issue_slug: string },
+  subscriberId: number,
+): { unsubscribe: ReturnType<typeof unsubscribeLinks>; reader: ReaderLinks } {
+  const unsubscribe = unsubscribeLinks(
+    { listId: row.list_id, subscriberId, campaignId: String(row.id) },
+    { secret: settings.secret, publicUrl: settings.publicUrl, mailtoDomain: settings.mailtoDomain },
+  );
+  return {
+    unsubscribe,
+    reader: {
+      unsubscribeUrl: unsubscribe.url,
+      browserUrl: webVersionUrl(settings.publicUrl, row.issue_slug),
+      preferencesUrl: `${settings.publicUrl}/preferences/${unsubscribe.token}`,
+    },
+  };
 }

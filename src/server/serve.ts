@@ -3,11 +3,14 @@ import type { Logger } from '../_shared/log.ts';
 import { oweWelcomes } from '../audience/signup.ts';
 import type { Config } from '../config.ts';
 import { loadNewsletter } from '../content/data.ts';
+import { EngagementRecorder } from '../engagement/recorder.ts';
+import { reduceOldEngagement } from '../engagement/retention.ts';
 import type { FetchText } from '../events/sns.ts';
 import { inboundSettings } from '../events/start.ts';
 import { bullCampaignQueue } from '../queue/campaign-queue.ts';
 import { campaignProviders } from '../store/campaigns.ts';
 import type { Store } from '../store/db.ts';
+import { insertEngagement } from '../store/engagement.ts';
 import { hostGuard } from './guard.ts';
 import { healthRoutes, type Probe, redisProbe, storeProbe } from './health.ts';
 import { type Listening, listen } from './listen.ts';
@@ -17,6 +20,7 @@ import { bullBoard } from './ops/queues.ts';
 import { publicApp } from './public/app.ts';
 import { preferencesRoutes } from './public/preferences-routes.ts';
 import { signupRoutes } from './public/signup-routes.ts';
+import { trackingRoutes } from './public/tracking-routes.ts';
 import { webhookRoutes } from './webhooks.ts';
 
 /** The newsletter's name for the signup pages (issues/newsletter.yml), or the public host name. */
@@ -90,6 +94,19 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
           o.log.warn({ listId, subscriberId, err: e.message }, 'welcome.queue_unavailable'),
         );
   };
+  // Clicks and image loads, written in batches (src/engagement/recorder.ts).
+  const recorder = new EngagementRecorder({
+    write: (clicks, opens) => insertEngagement(store.db, clicks, opens),
+    log: (event, fields) => o.log.warn(fields, event),
+  });
+  // TRACKING_RETENTION_DAYS: clicks and opens are cut from their readers once they are that old.
+  const reduce = () =>
+    void reduceOldEngagement(store.db, cfg.trackingRetentionDays)
+      .then((n) => n && o.log.info({ messages: n, days: cfg.trackingRetentionDays }, 'engagement.reduced'))
+      .catch((e: Error) => o.log.warn({ err: e.message }, 'engagement.reduce_failed'));
+  reduce();
+  const reducer = setInterval(reduce, 3_600_000);
+  reducer.unref();
   const app = new Hono();
   app.onError((err, c) => {
     o.log.error({ err: err.message, path: c.req.path }, 'http.error');
@@ -147,6 +164,7 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
       onJoined: joined,
     }),
   );
+  app.route('/', trackingRoutes({ db: store.db, secret: o.secret, recorder, lang: 'fr' }));
   app.route(
     '/',
     publicApp({
@@ -164,6 +182,8 @@ export async function startServe(o: ServeOptions): Promise<Listening> {
     ...server,
     async close() {
       await server.close();
+      clearInterval(reducer);
+      await recorder.close();
       redis?.close();
       gauges.close();
       await board?.close();

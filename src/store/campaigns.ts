@@ -27,6 +27,7 @@ const CAMPAIGN_COLUMNS = [
   'scheduled_at',
   'message_key',
   'signed_ids',
+  'tracking',
   'created_at',
 ] as const;
 
@@ -74,8 +75,12 @@ export async function campaignProviders(db: Db): Promise<string[]> {
 
 export async function insertCampaign(
   db: Db,
-  c: Omit<CampaignRow, 'id' | 'created_at' | 'state_reason' | 'batches' | 'total' | 'signed_ids'> & {
+  c: Omit<
+    CampaignRow,
+    'id' | 'created_at' | 'state_reason' | 'batches' | 'total' | 'signed_ids' | 'tracking'
+  > & {
     signed_ids?: number;
+    tracking?: string;
   },
 ): Promise<number> {
   const at = now();

@@ -24,6 +24,9 @@ export const TABLES: ReadonlyArray<{ table: Table; key: string[]; page: number }
   { table: 'signups', key: ['id'], page: 1000 },
   { table: 'consents', key: ['id'], page: 1000 },
   { table: 'welcomes', key: ['list_id', 'subscriber_id'], page: 1000 },
+  { table: 'campaign_links', key: ['campaign_id', 'position'], page: 1000 },
+  { table: 'clicks', key: ['id'], page: 1000 },
+  { table: 'opens', key: ['id'], page: 1000 },
 ];
 
 export type CopyCounts = Record<Table, number>;
@@ -83,6 +86,8 @@ export async function copyStore(
           'bounce_reports',
           'signups',
           'consents',
+          'clicks',
+          'opens',
         ]) {
           await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(
             dst,

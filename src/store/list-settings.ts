@@ -9,9 +9,11 @@ export interface ListSettings {
   public: boolean;
   optin: OptIn;
   welcome: string | null;
+  /** '' or a comma list of clicks | clicks-per-reader, opens (migration 009). */
+  tracking: string;
 }
 
-const COLUMNS = ['id', 'name', 'lang', 'public', 'optin', 'welcome'] as const;
+const COLUMNS = ['id', 'name', 'lang', 'public', 'optin', 'welcome', 'tracking'] as const;
 
 const settings = (r: {
   id: number;
@@ -20,6 +22,7 @@ const settings = (r: {
   public: number;
   optin: OptIn;
   welcome: string | null;
+  tracking: string;
 }): ListSettings => ({ ...r, public: r.public === 1 });
 
 export async function allListSettings(db: Db): Promise<ListSettings[]> {
@@ -43,10 +46,11 @@ export async function listSettingsById(db: Db, ids: readonly number[]): Promise<
 export async function updateListSettings(
   db: Db,
   id: number,
-  change: Partial<Pick<ListSettings, 'public' | 'optin'>>,
+  change: Partial<Pick<ListSettings, 'public' | 'optin' | 'tracking'>>,
 ): Promise<void> {
-  const set: { public?: number; optin?: OptIn } = {};
+  const set: { public?: number; optin?: OptIn; tracking?: string } = {};
   if (change.public !== undefined) set.public = change.public ? 1 : 0;
   if (change.optin !== undefined) set.optin = change.optin;
+  if (change.tracking !== undefined) set.tracking = change.tracking;
   if (Object.keys(set).length) await db.updateTable('lists').set(set).where('id', '=', id).execute();
 }

@@ -274,6 +274,49 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '009_engagement': {
+      async up(db: Kysely<unknown>) {
+        // What a list measures of its readers (src/engagement/): '' (nothing, the default), or a
+        // comma list of clicks | clicks-per-reader and opens. A campaign keeps its list's at creation.
+        await db.schema
+          .alterTable('lists')
+          .addColumn('tracking', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        await db.schema
+          .alterTable('campaigns')
+          .addColumn('tracking', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        // The links a tracked campaign rewrote, in the order of the issue: /r/ redirects only there.
+        await db.schema
+          .createTable('campaign_links')
+          .addColumn('campaign_id', 'integer', (c) =>
+            c.notNull().references('campaigns.id').onDelete('cascade'),
+          )
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('campaign_links_pk', ['campaign_id', 'position'])
+          .execute();
+        // One row per click or image load. `message_key` tells one message from another (random,
+        // or the delivery with clicks-per-reader); `delivery_id` only with clicks-per-reader, until
+        // TRACKING_RETENTION_DAYS. `machine` is 1 for scanners, proxies and prefetchers, with why.
+        for (const table of ['clicks', 'opens']) {
+          let t = autoId(db, table)
+            .addColumn('campaign_id', 'integer', (c) =>
+              c.notNull().references('campaigns.id').onDelete('cascade'),
+            )
+            .addColumn('at', 'text', (c) => c.notNull())
+            .addColumn('machine', 'integer', (c) => c.notNull())
+            .addColumn('why', 'text')
+            .addColumn('message_key', 'text', (c) => c.notNull())
+            .addColumn('delivery_id', 'integer');
+          if (table === 'clicks') t = t.addColumn('position', 'integer', (c) => c.notNull());
+          await t.execute();
+          await db.schema.createIndex(`${table}_campaign`).on(table).columns(['campaign_id', 'at']).execute();
+          await db.schema.createIndex(`${table}_delivery`).on(table).columns(['delivery_id']).execute();
+        }
+      },
+    },
   };
 }
 

@@ -4,7 +4,8 @@ import { type Db, forgottenKey } from './audience.ts';
  * Everything numero stores about one reader, found by their normalised address: the subscriber row,
  * their standing on each list, a suppression, their signups and consents (when, from where, the words
  * they agreed to), the events of their history, each delivery (with the
- * relay's answer) and each report that came back about them. What a reader's access request
+ * relay's answer), each report that came back about them, and their clicks and opens when a list
+ * tracked them per reader. What a reader's access request
  * (GDPR art. 15) is answered with: `numero subscribers show EMAIL`.
  */
 export async function readerRecord(db: Db, emailNormalized: string) {
@@ -36,6 +37,8 @@ export async function readerRecord(db: Db, emailNormalized: string) {
       events: [],
       deliveries: [],
       reports: [],
+      clicks: [],
+      opens: [],
     };
   const id = subscriber.id;
   const lists = await db
@@ -81,6 +84,28 @@ export async function readerRecord(db: Db, emailNormalized: string) {
     .where('subscriber_id', '=', id)
     .orderBy('id')
     .execute();
+  // Tracked with clicks-per-reader, and not yet cut loose (TRACKING_RETENTION_DAYS, forget).
+  const clicks = await db
+    .selectFrom('clicks')
+    .leftJoin('campaign_links', (j) =>
+      j
+        .onRef('campaign_links.campaign_id', '=', 'clicks.campaign_id')
+        .onRef('campaign_links.position', '=', 'clicks.position'),
+    )
+    .select(['clicks.campaign_id', 'clicks.at', 'clicks.machine', 'clicks.why', 'campaign_links.url'])
+    .where('clicks.delivery_id', 'in', (eb) =>
+      eb.selectFrom('deliveries').select('id').where('subscriber_id', '=', id),
+    )
+    .orderBy('clicks.id')
+    .execute();
+  const opens = await db
+    .selectFrom('opens')
+    .select(['campaign_id', 'at', 'machine', 'why'])
+    .where('delivery_id', 'in', (eb) =>
+      eb.selectFrom('deliveries').select('id').where('subscriber_id', '=', id),
+    )
+    .orderBy('id')
+    .execute();
   const reports = await db
     .selectFrom('bounce_reports')
     .select(['kind', 'status', 'diagnostic', 'campaign_id', 'action', 'created_at'])
@@ -102,6 +127,8 @@ export async function readerRecord(db: Db, emailNormalized: string) {
     events,
     deliveries,
     reports,
+    clicks,
+    opens,
   };
 }
 

@@ -29,6 +29,8 @@ export interface ListsTable {
   welcome: string | null;
   /** JSON of its CompiledIssue, compiled when it was set: what every newcomer gets. */
   welcome_compiled: string | null;
+  /** What it measures (migration 009): '' or a comma list of clicks | clicks-per-reader, opens. */
+  tracking: Generated<string>;
   created_at: string;
 }
 
@@ -174,9 +176,41 @@ export interface CampaignsTable {
   message_key: string | null;
   /** 1 when its Message-IDs and return paths carry a per-delivery MAC (migration 007). */
   signed_ids: Generated<number>;
+  /** Its list's tracking when it was created (migration 009). */
+  tracking: Generated<string>;
   created_at: string;
   updated_at: string;
 }
+
+/** A link a tracked campaign rewrote to /r/ (migration 009), numbered in the order of the issue. */
+export interface CampaignLinksTable {
+  campaign_id: number;
+  position: number;
+  url: string;
+  /** The link's text (an image's alt), as the report names it. */
+  text: string;
+}
+
+/** A click on a tracked link, or a load of the open-tracking image (migration 009). */
+interface EngagementRow {
+  id: Generated<number>;
+  campaign_id: number;
+  at: string;
+  /** 1 for a machine: a mail scanner, an image proxy, a prefetcher (see src/engagement/bots.ts). */
+  machine: number;
+  /** Why it is a machine: head, agent, burst… (null for a person). */
+  why: string | null;
+  /** Tells one message from another: random, or `r` + the delivery with clicks-per-reader. */
+  message_key: string;
+  /** With clicks-per-reader only, until TRACKING_RETENTION_DAYS; then null. */
+  delivery_id: number | null;
+}
+
+export interface ClicksTable extends EngagementRow {
+  position: number;
+}
+
+export type OpensTable = EngagementRow;
 
 export interface DeliveriesTable {
   id: Generated<number>;
@@ -239,6 +273,9 @@ export interface Database {
   signups: SignupsTable;
   consents: ConsentsTable;
   welcomes: WelcomesTable;
+  campaign_links: CampaignLinksTable;
+  clicks: ClicksTable;
+  opens: OpensTable;
 }
 
 export const now = (): string => new Date().toISOString();

@@ -32,6 +32,7 @@ describe('a campaign’s Message-IDs', () => {
         provider: 'default',
         scheduledAt: null,
         again: false,
+        publicUrl: PUBLIC_URL,
       });
       expect(c.id).toBe(1);
       expect(c.message_key).toMatch(/^[0-9a-f]{12}$/);

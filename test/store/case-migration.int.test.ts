@@ -98,6 +98,11 @@ describe.each(BACKENDS)(
       await sql`drop table if exists inbound_messages`.execute(db);
       await sql`drop index if exists deliveries_subscriber_campaign`.execute(db);
       await sql`alter table campaigns drop column signed_ids`.execute(db);
+      await sql`drop table if exists clicks`.execute(db);
+      await sql`drop table if exists opens`.execute(db);
+      await sql`drop table if exists campaign_links`.execute(db);
+      for (const table of ['lists', 'campaigns'])
+        await sql`alter table ${sql.table(table)} drop column tracking`.execute(db);
       await sql`drop table if exists welcomes`.execute(db);
       await sql`drop table if exists consents`.execute(db);
       await sql`drop table if exists signups`.execute(db);

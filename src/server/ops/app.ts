@@ -9,6 +9,8 @@ import { cancelCampaign, pauseCampaign, resumeCampaign, retryFailed } from '../.
 import { parseFailureFilter } from '../../campaign/failures.ts';
 import type { CampaignQueue } from '../../campaign/queue-port.ts';
 import { campaignProgress, campaignReport, recentProgress } from '../../campaign/report.ts';
+import { engagementCsv } from '../../engagement/csv.ts';
+import { campaignEngagement, listComparison } from '../../engagement/report.ts';
 import { NumeroError } from '../../errors.ts';
 import { undoCampaignBounces } from '../../events/undo.ts';
 import { suppressionsPage as suppressionRows } from '../../store/audience.ts';
@@ -18,6 +20,7 @@ import { bounceReportsPage } from '../../store/inbound.ts';
 import { clientAddress } from '../client-address.ts';
 import { fromOwnOrigin, hostGuard } from '../guard.ts';
 import { type OpsAuthority, opsAuthority } from './auth.ts';
+import { engagementJson, engagementSection } from './engagement.ts';
 import {
   campaignPage,
   campaignsPage,
@@ -158,13 +161,27 @@ export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
     const id = idOf(c.req.param('id'));
     const report = id ? await campaignReport(deps.store.db, id) : null;
     if (!report) return c.html(opsLayout('Not found', NOT_FOUND), 404);
-    return c.html(campaignPage(report, csrfOf(c), flash(c)));
+    const e = await campaignEngagement(deps.store.db, report.campaign);
+    const section = engagementSection(e, await listComparison(deps.store.db, report.campaign));
+    return c.html(campaignPage(report, csrfOf(c), flash(c), section));
   });
   app.get('/ops/api/campaigns/:id', async (c) => {
     const id = idOf(c.req.param('id'));
     const row = id ? await campaignById(deps.store.db, id) : undefined;
     if (!row) return c.json({ error: 'no such campaign' }, 404);
-    return c.json(progressJson(await campaignProgress(deps.store.db, row)));
+    return c.json({
+      ...progressJson(await campaignProgress(deps.store.db, row)),
+      ...engagementJson(await campaignEngagement(deps.store.db, row)),
+    });
+  });
+  app.get('/ops/campaigns/:id/stats.csv', async (c) => {
+    const id = idOf(c.req.param('id'));
+    const row = id ? await campaignById(deps.store.db, id) : undefined;
+    if (!row) return c.html(opsLayout('Not found', NOT_FOUND), 404);
+    return c.body(engagementCsv(await campaignEngagement(deps.store.db, row)), 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="campaign-${row.id}-stats.csv"`,
+    });
   });
 
   app.post('/ops/campaigns/:id/undo-bounces', async (c) => {

@@ -102,7 +102,12 @@ function action(
 ${csrfField(csrf)}${hidden}<button type="submit" name="action" value="${name}">${label}</button></form>`;
 }
 
-export function campaignPage(r: CampaignReport, csrf: string | null, flash: string | null): Html {
+export function campaignPage(
+  r: CampaignReport,
+  csrf: string | null,
+  flash: string | null,
+  engagement: Html | string = '',
+): Html {
   const c = r.campaign;
   const v = cells(r);
   const retry = (label: string, filter: { code?: string; domain?: string }, what: string) =>
@@ -150,6 +155,7 @@ ${r.byDomain.map(
 )}</tbody></table>`
     : html`<p>No failures.</p>`
 }
+${engagement}
 ${returnedSection(r, csrf)}
 <h2>Attempts per delivery</h2>
 ${
