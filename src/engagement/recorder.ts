@@ -33,11 +33,20 @@ interface Pending {
 
 /** Distinct links of one message within the window that make a burst (fewer when it has fewer). */
 const BURST_LINKS = 3;
+/** Clicks of one message remembered for the burst check: enough for any numéro's links. */
+const KEPT_PER_MESSAGE = 64;
+
+/** One message's recent clicks: when each link was last followed, and the clicks to mark. */
+interface Recent {
+  last: Map<number, number>;
+  clicks: Pending[];
+  burst: boolean;
+}
 
 export class EngagementRecorder {
   private pending: Pending[] = [];
   /** The clicks of each message still held, by campaign and key: where bursts are seen. */
-  private readonly recent = new Map<string, Pending[]>();
+  private readonly recent = new Map<string, Recent>();
   private readonly timer: NodeJS.Timeout;
   private writing: Promise<void> | null = null;
   private failing = false;
@@ -59,11 +68,24 @@ export class EngagementRecorder {
     const e = this.add(r, machine);
     const id = `${r.campaignId}:${r.key}`;
     const since = e.at - this.windowMs;
-    const mine = (this.recent.get(id) ?? []).filter((p) => p.at >= since);
-    mine.push(e);
-    this.recent.set(id, mine);
-    const distinct = new Set(mine.map((p) => p.position)).size;
-    if (links >= 2 && distinct >= Math.min(BURST_LINKS, links)) for (const p of mine) p.machine ??= 'burst';
+    let mine = this.recent.get(id);
+    if (!mine) {
+      mine = { last: new Map(), clicks: [], burst: false };
+      this.recent.set(id, mine);
+    }
+    mine.last.set(r.position, e.at);
+    // Bounded whatever one message's key is made to do: a flood costs the same per click.
+    if (mine.clicks.length >= KEPT_PER_MESSAGE) mine.clicks = mine.clicks.filter((p) => p.at >= since);
+    if (mine.clicks.length < KEPT_PER_MESSAGE) mine.clicks.push(e);
+    if (!mine.burst && links >= 2) {
+      let distinct = 0;
+      for (const at of mine.last.values()) if (at >= since) distinct++;
+      mine.burst = distinct >= Math.min(BURST_LINKS, links);
+    }
+    if (mine.burst) {
+      e.machine ??= 'burst';
+      for (const p of mine.clicks) if (p.at >= since) p.machine ??= 'burst';
+    }
   }
 
   /** The open-tracking image was loaded. */
@@ -148,7 +170,11 @@ export class EngagementRecorder {
   /** Forgets the messages whose clicks are all older than the window. */
   private prune(): void {
     const since = this.now() - this.windowMs;
-    for (const [id, list] of this.recent) if (!list.some((p) => p.at >= since)) this.recent.delete(id);
+    for (const [id, r] of this.recent) {
+      let latest = 0;
+      for (const at of r.last.values()) latest = Math.max(latest, at);
+      if (latest < since) this.recent.delete(id);
+    }
   }
 
   /** Writes everything held (SIGTERM, tests) and stops the timer. */

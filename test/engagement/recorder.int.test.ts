@@ -74,6 +74,36 @@ describe.each(BACKENDS)('the engagement recorder on %s (issue 23)', (backend) =>
     expect(logs).toEqual([]);
   });
 
+  it('counts one message hammering one link as that message’s clicks, and a scanner that comes back after a burst still as a machine', async () => {
+    t = await freshStore(backend);
+    const id = await campaign(t);
+    const store = t.store;
+    let now = 5_000_000;
+    const r = new EngagementRecorder({
+      write: (c, o) => insertEngagement(store.db, c, o),
+      log: () => {},
+      now: () => now,
+      flushEveryMs: 3_600_000,
+    });
+    // 5,000 clicks of one key on one link, all at once: one reader, never a burst of links.
+    for (let i = 0; i < 5_000; i++) r.click(click(id, 2, 'ahammer01'), null, 5);
+    // A scanner: three links, then a fourth click 1.5 s later, still within the window.
+    for (const p of [1, 2, 3]) r.click(click(id, p, 'ascanner2'), null, 5);
+    now += 1_500;
+    r.click(click(id, 4, 'ascanner2'), null, 5);
+    await r.close();
+    const rows = await store.db
+      .selectFrom('clicks')
+      .select(['message_key', 'machine', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .groupBy(['message_key', 'machine'])
+      .orderBy('message_key')
+      .execute();
+    expect(rows.map((x) => [x.message_key, x.machine, Number(x.n)])).toEqual([
+      ['ahammer01', 0, 5_000],
+      ['ascanner2', 1, 4],
+    ]);
+  });
+
   it('keeps what it holds while the database is away and writes it when it is back', async () => {
     t = await freshStore(backend);
     const id = await campaign(t);
