@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/_shared/address.ts';
 import { subscribe } from '../../src/audience/membership.ts';
@@ -103,6 +105,38 @@ describe('subscribers forget (an erasure request)', () => {
       { perIpPerHour: 100 },
     );
     expect(form).toMatchObject({ kind: 'accepted', effect: 'ignored', why: 'suppressed' });
+    // An import of 150 addresses, one of them hers: a page big enough that the store first asks
+    // whether anyone was forgotten before hashing (src/store/audience.ts, suppressedAmong).
+    const csv = path.join(h.dir, 'retour.csv');
+    fs.writeFileSync(
+      csv,
+      [
+        'email,name',
+        ...Array.from({ length: 149 }, (_, i) => `nouveau${i}@example.net,N${i}`),
+        `${lea.email},Léa`,
+      ].join('\n'),
+    );
+    const imported = await numero(
+      ['subscribers', 'import', csv, '--list', 'lecteurs', '--resubscribe'],
+      h.env,
+    );
+    expect(imported.code).toBe(0);
+    expect(
+      await db
+        .selectFrom('subscribers')
+        .select('id')
+        .where('email_normalized', '=', lea.email.toLowerCase())
+        .execute(),
+    ).toEqual([]);
+    expect(
+      (
+        await db
+          .selectFrom('subscribers')
+          .select('id')
+          .where('email_normalized', 'like', 'nouveau%')
+          .execute()
+      ).length,
+    ).toBe(149);
     const show = await numero(['subscribers', 'show', lea.email], h.env);
     expect(show.stdout).toContain('no subscriber with this address');
     expect(show.stdout).toContain('suppressed: forgotten');
