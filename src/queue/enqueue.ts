@@ -5,10 +5,12 @@ import {
   type BatchJob,
   batchJobId,
   CONFIRM_JOB,
+  confirmJobId,
   RETRY_JOB,
   type RetryJob,
   retryJobId,
   WELCOME_JOB,
+  welcomeJobId,
 } from './jobs.ts';
 
 const CHUNK = 1_000;
@@ -45,7 +47,7 @@ export async function enqueueRetry(queue: Queue, job: RetryJob, delayMs: number)
 
 /** A signup's confirmation message, once per signup (jobId `s{id}`; the row's claim makes a re-add harmless). */
 export async function enqueueConfirmation(queue: Queue, signupId: number): Promise<void> {
-  await queue.add(CONFIRM_JOB, { signupId }, { ...BATCH_JOB_OPTIONS, jobId: `s${signupId}` });
+  await queue.add(CONFIRM_JOB, { signupId }, { ...BATCH_JOB_OPTIONS, jobId: confirmJobId(signupId) });
 }
 
 /** A list's welcome numéro for one reader (jobId `w{list}-{reader}`; the `welcomes` row keeps it to one). */
@@ -53,6 +55,6 @@ export async function enqueueWelcome(queue: Queue, listId: number, subscriberId:
   await queue.add(
     WELCOME_JOB,
     { listId, subscriberId },
-    { ...BATCH_JOB_OPTIONS, jobId: `w${listId}-${subscriberId}` },
+    { ...BATCH_JOB_OPTIONS, jobId: welcomeJobId(listId, subscriberId) },
   );
 }

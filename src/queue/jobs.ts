@@ -55,6 +55,16 @@ export function batchJobId(campaignId: number, batch: number): string {
   return `c${campaignId}-b${batch}`;
 }
 
+/** A signup's confirmation: one job per signup. */
+export function confirmJobId(signupId: number): string {
+  return `s${signupId}`;
+}
+
+/** A list's welcome numéro for one reader: one job per list and reader. */
+export function welcomeJobId(listId: number, subscriberId: number): string {
+  return `w${listId}-${subscriberId}`;
+}
+
 export function retryJobId(campaignId: number, deliveryId: number, attempt: number): string {
   return `c${campaignId}-d${deliveryId}-a${attempt}`;
 }

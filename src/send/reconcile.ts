@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { completeIfDone } from '../campaign/lifecycle.ts';
 import { enqueueBatches, enqueueConfirmation, enqueueRetry, enqueueWelcome } from '../queue/enqueue.ts';
-import { batchJobId, type SendJobData } from '../queue/jobs.ts';
+import { batchJobId, confirmJobId, type SendJobData, welcomeJobId } from '../queue/jobs.ts';
 import type { Db } from '../store/audience.ts';
 import { campaignsInState } from '../store/campaigns.ts';
 import { batchesWithWork, overdueRetries } from '../store/deliveries.ts';
@@ -54,30 +54,42 @@ export async function reconcileConfirmations(
   queue: Queue<SendJobData>,
   lockMs: number,
 ): Promise<void> {
-  const now = Date.now();
-  const due = await confirmationsToQueue(
-    db,
-    new Date(now - 60_000).toISOString(),
-    new Date(now - 2 * lockMs).toISOString(),
+  const due = await confirmationsToQueue(db, ...staleSince(lockMs));
+  await requeue(
+    queue,
+    due,
+    (s) => confirmJobId(s.id),
+    (s) => enqueueConfirmation(queue, s.id),
   );
-  for (const { id } of due) {
-    const job = await queue.getJob(`s${id}`);
-    if (job && (await job.isFailed())) await job.retry('failed');
-    else if (!job) await enqueueConfirmation(queue, id);
-  }
 }
 
 /** Welcome numéros not on their way (as reconcileConfirmations): back on the queue. */
 export async function reconcileWelcomes(db: Db, queue: Queue<SendJobData>, lockMs: number): Promise<void> {
-  const now = Date.now();
-  const due = await welcomesToQueue(
-    db,
-    new Date(now - 60_000).toISOString(),
-    new Date(now - 2 * lockMs).toISOString(),
+  const due = await welcomesToQueue(db, ...staleSince(lockMs));
+  await requeue(
+    queue,
+    due,
+    (w) => welcomeJobId(w.list_id, w.subscriber_id),
+    (w) => enqueueWelcome(queue, w.list_id, w.subscriber_id),
   );
-  for (const w of due) {
-    const job = await queue.getJob(`w${w.list_id}-${w.subscriber_id}`);
+}
+
+/** A transactional message is late when queued over a minute ago, or claimed two lock periods ago. */
+function staleSince(lockMs: number): [queuedBefore: string, claimedBefore: string] {
+  const now = Date.now();
+  return [new Date(now - 60_000).toISOString(), new Date(now - 2 * lockMs).toISOString()];
+}
+
+/** Each late message's job: retried when it failed for good, added again when it is gone. */
+async function requeue<T>(
+  queue: Queue<SendJobData>,
+  due: readonly T[],
+  jobId: (row: T) => string,
+  enqueue: (row: T) => Promise<void>,
+): Promise<void> {
+  for (const row of due) {
+    const job = await queue.getJob(jobId(row));
     if (job && (await job.isFailed())) await job.retry('failed');
-    else if (!job) await enqueueWelcome(queue, w.list_id, w.subscriber_id);
+    else if (!job) await enqueue(row);
   }
 }

@@ -163,35 +163,49 @@ export async function startSendWorker(o: SendWorkerOptions): Promise<SendWorker>
       autorun: true,
     },
   );
-  /** A signup's confirmation: sent once; a relay or throttling problem retries the job with backoff. */
-  async function confirmationJob(job: Job<SendJobData>, token: string | undefined, signupId: number) {
-    let r: Awaited<ReturnType<typeof sendConfirmation>>;
+  /**
+   * A transactional message (a signup's confirmation, a welcome numéro): sent once, its row claimed
+   * before SMTP; a relay or throttling problem retries the job with backoff, an outage waits.
+   */
+  async function transactional<R>(
+    job: Job<SendJobData>,
+    token: string | undefined,
+    kind: 'confirmation' | 'welcome',
+    send: () => Promise<R | 'retry'>,
+    notYet: string,
+  ) {
+    let r: R | 'retry';
     try {
-      r = await sendConfirmation(deps, signupId, o.config.signup.confirmHours);
+      r = await send();
     } catch (e) {
       if (!isOutage(e)) throw e;
       return waitFor(job, token, outageDelayMs(outages++, 15_000), e as Error);
     }
-    if (r === 'retry') throw new Error(`signup ${signupId}: the relay did not take the confirmation yet`);
-    return { kind: 'confirmation', result: r };
+    if (r === 'retry') throw new Error(`${notYet}: the relay did not take it yet`);
+    return { kind, result: r };
   }
-  /** A list's welcome numéro for one reader: sent once; a relay or throttling problem retries the job. */
-  async function welcomeJob(
+  function confirmationJob(job: Job<SendJobData>, token: string | undefined, signupId: number) {
+    return transactional(
+      job,
+      token,
+      'confirmation',
+      () => sendConfirmation(deps, signupId, o.config.signup.confirmHours),
+      `the confirmation of signup ${signupId}`,
+    );
+  }
+  function welcomeJob(
     job: Job<SendJobData>,
     token: string | undefined,
     listId: number,
     subscriberId: number,
   ) {
-    let r: Awaited<ReturnType<typeof sendWelcome>>;
-    try {
-      r = await sendWelcome(deps, listId, subscriberId);
-    } catch (e) {
-      if (!isOutage(e)) throw e;
-      return waitFor(job, token, outageDelayMs(outages++, 15_000), e as Error);
-    }
-    if (r === 'retry')
-      throw new Error(`welcome of list ${listId} for reader ${subscriberId}: the relay did not take it yet`);
-    return { kind: 'welcome', result: r };
+    return transactional(
+      job,
+      token,
+      'welcome',
+      () => sendWelcome(deps, listId, subscriberId),
+      `the welcome of list ${listId} for reader ${subscriberId}`,
+    );
   }
   async function waitFor(
     job: Job<SendJobData>,
