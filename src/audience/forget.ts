@@ -1,4 +1,3 @@
-import { randomMessageKey } from '../_shared/track-token.ts';
 import { type Db, forgottenKey, insertEvents } from '../store/audience.ts';
 import { detachEngagement } from '../store/engagement.ts';
 import { now } from '../store/schema.ts';
@@ -60,7 +59,7 @@ export async function forgetReader(db: Db, normalized: string): Promise<ForgetSu
       );
       await trx.deleteFrom('welcomes').where('subscriber_id', '=', id).execute();
       // Their clicks and opens stay counted, under keys that name no one.
-      summary.tracked = await detachEngagement(trx, { subscriberId: id }, randomMessageKey, true);
+      summary.tracked = await detachEngagement(trx, { subscriberId: id }, true);
       // The relay's answers may quote the address; the reports and their raw messages do.
       summary.deliveries = Number(
         (

@@ -1,4 +1,4 @@
-import { formatTracking } from '../audience/tracking.ts';
+import { formatTracking, isTracked } from '../audience/tracking.ts';
 import { type Engagement, type NumeroFigures, percent, sparkline, timeSeries } from '../engagement/report.ts';
 
 const LABELS: Record<string, string> = {
@@ -18,7 +18,7 @@ const why = (rows: Engagement['machineWhy']) =>
 export function formatEngagement(e: Engagement, history: readonly NumeroFigures[]): string {
   const t = formatTracking(e.tracking) || 'off';
   const lines = ['', `engagement (tracking: ${t})`];
-  if (e.tracking.clicks === 'off' && !e.opens) {
+  if (!isTracked(e.tracking)) {
     lines.push('  not measured: numero lists set LIST --tracking clicks[,opens] (for the next campaigns)');
   }
   if (e.tracking.clicks !== 'off') {

@@ -1,13 +1,11 @@
+import { stringify } from 'csv-stringify/sync';
+import { escapeFormula } from '../audience/csv-cells.ts';
 import type { Engagement } from './report.ts';
 
-const cell = (v: string | number): string => {
-  const s = String(v);
-  // A cell a spreadsheet would run as a formula starts with a quote (OWASP CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
-/** `numero campaign export-stats N`: one CSV, a row per link then a row per hour. */
+/**
+ * `numero campaign export-stats N`: one CSV, a row per link then a row per hour; written by
+ * csv-stringify as the other exports are, formula-like cells escaped the same way (csv-cells.ts).
+ */
 export function engagementCsv(e: Engagement): string {
   const rows: Array<Array<string | number>> = [
     ['section', 'position', 'text', 'url', 'hour_utc', 'readers', 'clicks', 'machine_clicks'],
@@ -20,5 +18,8 @@ export function engagementCsv(e: Engagement): string {
     rows.push(['opens_estimate', '', '', '', '', e.opens.messages, e.opens.loads, e.opens.machine]);
   rows.push(['left', '', 'unsubscribed', '', '', e.unsubscribes, '', '']);
   rows.push(['left', '', 'complained', '', '', e.complaints, '', '']);
-  return `${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+  return stringify(
+    rows.map((r) => r.map((v) => escapeFormula(String(v)))),
+    { record_delimiter: 'windows' },
+  );
 }

@@ -1,4 +1,3 @@
-import { randomMessageKey } from '../_shared/track-token.ts';
 import type { Db } from '../store/audience.ts';
 import { detachEngagement } from '../store/engagement.ts';
 
@@ -7,5 +6,5 @@ import { detachEngagement } from '../store/engagement.ts';
  * detachEngagement). `numero serve` runs it at start and every hour.
  */
 export function reduceOldEngagement(db: Db, days: number, now = Date.now()): Promise<number> {
-  return detachEngagement(db, { before: new Date(now - days * 86_400_000).toISOString() }, randomMessageKey);
+  return detachEngagement(db, { before: new Date(now - days * 86_400_000).toISOString() });
 }

@@ -2,6 +2,7 @@ import { deliveryMac, mintMessageId, mintReturnPath } from '../_shared/delivery-
 import { messageTrackingKey } from '../_shared/track-token.ts';
 import { unsubscribeLinks } from '../audience/list-unsubscribe.ts';
 import { nameParts } from '../audience/names.ts';
+import { isTracked } from '../audience/tracking.ts';
 import type { ReaderLinks } from '../render/personalize.ts';
 import { webVersionUrl } from '../render/sample-readers.ts';
 import type { DeliveryToSend } from '../store/deliveries.ts';
@@ -23,7 +24,7 @@ export function personaliseAndBuild(
     { email: d.email, ...nameParts(d.name, attributes), attributes },
     {
       ...reader,
-      ...(ctx.tracking.clicks !== 'off' || ctx.tracking.opens
+      ...(isTracked(ctx.tracking)
         ? {
             tracking: messageTrackingKey(
               settings.secret,

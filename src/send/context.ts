@@ -1,4 +1,4 @@
-import { parseTracking, type Tracking } from '../audience/tracking.ts';
+import { isTracked, parseTracking, type Tracking } from '../audience/tracking.ts';
 import type { CompiledIssue } from '../render/compile.ts';
 import { withTracking } from '../render/tracked-links.ts';
 import { type Db, findListById } from '../store/audience.ts';
@@ -42,7 +42,7 @@ export async function campaignContext(
   let issue = JSON.parse(compiled) as CompiledIssue;
   // A tracked campaign's links go through /r/ (and its image is added) here, once: the stored issue
   // stays as rendered, which is what the web version shows.
-  if (tracking.clicks !== 'off' || tracking.opens)
+  if (isTracked(tracking))
     issue = withTracking(issue, tracking.clicks === 'off' ? [] : await campaignLinks(db, campaignId), {
       publicUrl,
       campaignId,

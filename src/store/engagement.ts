@@ -1,4 +1,5 @@
 import { type Selectable, sql } from 'kysely';
+import { randomMessageKey } from '../_shared/track-token.ts';
 import type { TrackedLink } from '../render/tracked-links.ts';
 import type { Db } from './audience.ts';
 import type { OpensTable } from './schema.ts';
@@ -180,7 +181,7 @@ export async function leftBy(
 export async function earlierCampaigns(db: Db, listId: number, beforeId: number, limit: number) {
   return db
     .selectFrom('campaigns')
-    .select(['id', 'issue_slug', 'tracking', 'created_at'])
+    .select(['id', 'issue_slug', 'tracking'])
     .where('list_id', '=', listId)
     .where('id', '<', beforeId)
     .where('state', 'in', ['sending', 'sent', 'paused'])
@@ -192,14 +193,13 @@ export async function earlierCampaigns(db: Db, listId: number, beforeId: number,
 /**
  * Cuts clicks and opens from their readers (tracking clicks-per-reader): when older than `before`
  * (TRACKING_RETENTION_DAYS), or all of one reader's (`subscribers forget`). Each message's rows get a
- * new random key instead of the delivery, all its rows at once, so the counts and the unique
+ * new random key (as tracking `clicks` gives) instead of the delivery, all its rows at once, so the counts and the unique
  * readers stay what they were and nobody can say whose they were. Returns how many messages were
  * cut loose. Runs in the caller's transaction when given one.
  */
 export async function detachEngagement(
   db: Db,
   which: { before: string } | { subscriberId: number },
-  newKey: () => string,
   inTransaction = false,
 ): Promise<number> {
   const tied = (table: 'clicks' | 'opens') => {
@@ -213,7 +213,7 @@ export async function detachEngagement(
   };
   const detach = async (trx: Db, page: ReadonlyArray<{ campaign_id: number; message_key: string }>) => {
     for (const m of page) {
-      const key = newKey();
+      const key = randomMessageKey();
       for (const table of ['clicks', 'opens'] as const)
         await trx
           .updateTable(table)

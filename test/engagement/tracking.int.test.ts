@@ -1,11 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/_shared/log.ts';
 import { forgetReader } from '../../src/audience/forget.ts';
 import { nameParts } from '../../src/audience/names.ts';
 import { formatEngagement } from '../../src/cli/engagement-show.ts';
 import { queueCampaign } from '../../src/cli/send-run.ts';
-import { loadConfig } from '../../src/config.ts';
 import { engagementCsv } from '../../src/engagement/csv.ts';
 import { campaignEngagement, listComparison } from '../../src/engagement/report.ts';
 import { reduceOldEngagement } from '../../src/engagement/retention.ts';
@@ -14,14 +12,13 @@ import { Personalizer } from '../../src/render/personalize.ts';
 import { freePort } from '../../src/runtime/redis-server.ts';
 import { readerLinks } from '../../src/send/build.ts';
 import type { Listening } from '../../src/server/listen.ts';
-import { startServe } from '../../src/server/serve.ts';
 import { createList, insertMemberships } from '../../src/store/audience.ts';
 import { type CampaignRow, campaignById } from '../../src/store/campaigns.ts';
 import { campaignLinks, clickTotals, openTotals, setListTracking } from '../../src/store/engagement.ts';
 import { readerRecord } from '../../src/store/reader-record.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { tempIssuesDir, VALID_FRONT_MATTER } from '../helpers/fixtures.ts';
-import { logIn, OPS_TOKEN, until } from '../helpers/ops.ts';
+import { logIn, OPS_TOKEN, startOpsServer, until } from '../helpers/ops.ts';
 import { createHarness, type Harness, SECRET } from '../helpers/send-harness.ts';
 import type { CapturedMessage } from '../helpers/smtp-sink.ts';
 
@@ -90,15 +87,7 @@ beforeAll(async () => {
       source: 'test',
     })),
   );
-  serve = await startServe({
-    config: loadConfig({ ...h.env }),
-    store: h.store,
-    secret: SECRET,
-    redis: { url: h.redis.url },
-    port,
-    host: '127.0.0.1',
-    log: createLogger('test-serve', 'silent'),
-  });
+  serve = await startOpsServer(h, port);
   await h.startWorker();
   for (const list of ['lecteurs', 'sans-suivi']) {
     // PUBLIC_URL is on loopback here, which numero send refuses unless forced.

@@ -9,14 +9,17 @@ import { type Harness, SECRET } from './send-harness.ts';
 export const OPS_TOKEN = 'ops-token-'.padEnd(40, 'x');
 export const BEARER = { Authorization: `Bearer ${OPS_TOKEN}` };
 
-/** `numero serve` (public server, /ops, /metrics, health) on a free loopback port, over the harness. */
-export async function startOpsServer(h: Harness): Promise<Listening> {
+/**
+ * `numero serve` (public server, /ops, /metrics, health) on loopback over the harness: on a free
+ * port, or on `port` when the harness's PUBLIC_URL must point at it.
+ */
+export async function startOpsServer(h: Harness, port = 0): Promise<Listening> {
   return startServe({
     config: loadConfig({ ...h.env, OPS_TOKEN }),
     store: h.store,
     secret: SECRET,
     redis: { url: h.redis.url },
-    port: 0,
+    port,
     host: '127.0.0.1',
     log: createLogger('test-serve', 'silent'),
   });

@@ -3,14 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/_shared/log.ts';
 import { queueCampaign } from '../../src/cli/send-run.ts';
 import { freePort } from '../../src/runtime/redis-server.ts';
 import type { Listening } from '../../src/server/listen.ts';
-import { startServe } from '../../src/server/serve.ts';
 import { updateListSettings } from '../../src/store/list-settings.ts';
 import { ISSUES_DIR } from '../helpers/fixtures.ts';
-import { createHarness, type Harness, SECRET } from '../helpers/send-harness.ts';
+import { startOpsServer } from '../helpers/ops.ts';
+import { createHarness, type Harness } from '../helpers/send-harness.ts';
 
 let h: Harness;
 let server: Listening;
@@ -37,15 +36,7 @@ beforeAll(async () => {
   });
   await queued.close();
   await h.waitForState(queued.campaign.id, ['sent']);
-  server = await startServe({
-    config: h.config,
-    store: h.store,
-    secret: SECRET,
-    redis: { url: h.redis.url },
-    port,
-    host: '127.0.0.1',
-    log: createLogger('test-serve', 'silent'),
-  });
+  server = await startOpsServer(h, port);
 }, 120_000);
 
 afterAll(async () => {

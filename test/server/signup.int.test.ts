@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/_shared/address.ts';
-import { createLogger } from '../../src/_shared/log.ts';
 import { signConfirmToken } from '../../src/audience/confirm-token.ts';
 import { subscribe, suppressByHand, unsubscribe } from '../../src/audience/membership.ts';
 import { queueCampaign } from '../../src/cli/send-run.ts';
@@ -13,13 +12,13 @@ import { freePort } from '../../src/runtime/redis-server.ts';
 import type { SendWorker } from '../../src/send/worker.ts';
 import type { Listening } from '../../src/server/listen.ts';
 import { signupForm } from '../../src/server/public/signup-routes.ts';
-import { startServe } from '../../src/server/serve.ts';
 import { createList, membershipsOf } from '../../src/store/audience.ts';
 import { updateListSettings } from '../../src/store/list-settings.ts';
 import { consentsOf, signupsOf } from '../../src/store/signups.ts';
 import { setListWelcome } from '../../src/store/welcomes.ts';
 import { confine, launchChromium } from '../helpers/browser.ts';
 import { ISSUES_DIR, TEMPLATES_DIR } from '../helpers/fixtures.ts';
+import { startOpsServer } from '../helpers/ops.ts';
 import { createHarness, type Harness, ISSUE, SECRET } from '../helpers/send-harness.ts';
 import type { CapturedMessage } from '../helpers/smtp-sink.ts';
 
@@ -32,8 +31,6 @@ let dossiers: number;
 /** The page of another site that embeds the signup form (SIGNUP_ORIGINS lets it post). */
 let site: http.Server;
 let siteUrl: string;
-
-const log = createLogger('test-serve', 'silent');
 
 /** Waits until the signup for `email` has had its confirmation sent (the event, not a clock). */
 async function confirmationSent(email: string) {
@@ -75,15 +72,7 @@ beforeAll(async () => {
   dossiers = (await createList(h.store.db, 'dossiers')).id;
   await updateListSettings(h.store.db, dossiers, { public: true, optin: 'double' });
   worker = await h.startWorker();
-  server = await startServe({
-    config: h.config,
-    store: h.store,
-    secret: SECRET,
-    redis: { url: h.redis.url },
-    port,
-    host: '127.0.0.1',
-    log,
-  });
+  server = await startOpsServer(h, port);
   const snippet = String(
     await signupForm('Quoi de neuf au Kazakhstan ?', 'fr', [{ name: 'lecteurs' }], `${base}/subscribe`),
   );

@@ -10,7 +10,7 @@ import { parseFailureFilter } from '../../campaign/failures.ts';
 import type { CampaignQueue } from '../../campaign/queue-port.ts';
 import { campaignProgress, campaignReport, recentProgress } from '../../campaign/report.ts';
 import { engagementCsv } from '../../engagement/csv.ts';
-import { campaignEngagement, listComparison } from '../../engagement/report.ts';
+import { campaignEngagement, listComparison, liveEngagement } from '../../engagement/report.ts';
 import { NumeroError } from '../../errors.ts';
 import { undoCampaignBounces } from '../../events/undo.ts';
 import { suppressionsPage as suppressionRows } from '../../store/audience.ts';
@@ -171,7 +171,7 @@ export function opsApp(deps: OpsDeps): { app: Hono; authority: OpsAuthority } {
     if (!row) return c.json({ error: 'no such campaign' }, 404);
     return c.json({
       ...progressJson(await campaignProgress(deps.store.db, row)),
-      ...engagementJson(await campaignEngagement(deps.store.db, row)),
+      ...engagementJson(await liveEngagement(deps.store.db, row)),
     });
   });
   app.get('/ops/campaigns/:id/stats.csv', async (c) => {

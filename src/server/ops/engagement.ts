@@ -1,16 +1,17 @@
 import { html } from 'hono/html';
-import { formatTracking } from '../../audience/tracking.ts';
-import { type Engagement, type NumeroFigures, percent, timeSeries } from '../../engagement/report.ts';
+import { formatTracking, isTracked } from '../../audience/tracking.ts';
+import {
+  type Engagement,
+  type LiveEngagement,
+  type NumeroFigures,
+  percent,
+  timeSeries,
+} from '../../engagement/report.ts';
 import type { Html } from './forms.ts';
 
 /** The figures the campaign page's script keeps live (same names as its cells). */
-export function engagementJson(e: Engagement) {
-  return {
-    clickers: e.clickers,
-    clicks: e.clicks,
-    machineClicks: e.machineClicks,
-    opened: e.opens ? e.opens.messages : '—',
-  };
+export function engagementJson(e: LiveEngagement) {
+  return { ...e, opened: e.opened ?? '—' };
 }
 
 /** Clicks over time as bars, drawn on the server: no script, no library, readable without colour. */
@@ -31,7 +32,7 @@ ${s.values.map((v, i) => {
 
 /** The campaign page's engagement section (issue 23). */
 export function engagementSection(e: Engagement, history: readonly NumeroFigures[]): Html {
-  const tracked = e.tracking.clicks !== 'off' || e.opens !== null;
+  const tracked = isTracked(e.tracking);
   return html`<h2>Engagement</h2>
 <p>Tracking: <strong>${formatTracking(e.tracking) || 'off'}</strong>${tracked ? html` · <a href="/ops/campaigns/${e.campaignId}/stats.csv" download>Export CSV</a>` : html` · <span class="muted">not measured (numero lists set LIST --tracking clicks)</span>`}</p>
 ${
